@@ -1,0 +1,1 @@
+//! The `system` service: admin session and services CRUD.

@@ -1,0 +1,3 @@
+//! Admin session tokens (HS256 JWT).
+
+pub struct JwtKeys {}

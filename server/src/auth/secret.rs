@@ -1,0 +1,3 @@
+//! Encryption at rest of service passwords.
+
+pub struct SecretBox {}

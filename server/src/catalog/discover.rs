@@ -1,0 +1,1 @@
+//! Live discovery of a database's tables with sea-schema.

@@ -1,0 +1,1 @@
+//! Building catalog tables from SeaORM entities (`EntityTrait` metadata).

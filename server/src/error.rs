@@ -1,0 +1,110 @@
+//! The one place where errors become HTTP responses.
+//!
+//! Every module has its own `thiserror` enum; each converts into [`ApiError`], whose
+//! `IntoResponse` renders SPEC.md's envelope
+//! `{"error":{"code","message","context"}}`. A 500 is logged with the request id and
+//! the client gets a generic sentence carrying that id: never SQL text, secrets or
+//! a backtrace.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    BadRequest(String),
+    /// 400 with a structured context (e.g. per-record results of a failed batch).
+    #[error("{message}")]
+    BadRequestWith { message: String, context: Value },
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    MethodNotAllowed(String),
+    #[error("{message}")]
+    Conflict {
+        message: String,
+        context: Option<Value>,
+    },
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("{0}")]
+    TooManyRequests(String),
+    /// A bug or an unexpected backend failure. The string is logged, never sent.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) | ApiError::BadRequestWith { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn bad_request(msg: impl Into<String>) -> Self {
+        ApiError::BadRequest(msg.into())
+    }
+
+    pub fn not_found(msg: impl Into<String>) -> Self {
+        ApiError::NotFound(msg.into())
+    }
+
+    pub fn internal(msg: impl std::fmt::Display) -> Self {
+        ApiError::Internal(msg.to_string())
+    }
+
+    /// The JSON envelope body (also used inside batch contexts).
+    pub fn envelope(&self, request_id: Option<&str>) -> Value {
+        let status = self.status();
+        let (message, context) = match self {
+            ApiError::Internal(detail) => {
+                tracing::error!(request_id = request_id.unwrap_or("-"), %detail, "internal error");
+                let msg = match request_id {
+                    Some(id) => format!(
+                        "The server hit an unexpected error; it has been logged with request id {id}."
+                    ),
+                    None => "The server hit an unexpected error; it has been logged.".to_string(),
+                };
+                (
+                    msg,
+                    request_id.map_or(Value::Null, |id| json!({ "request_id": id })),
+                )
+            }
+            ApiError::BadRequestWith { message, context } => (message.clone(), context.clone()),
+            ApiError::Conflict { message, context } => {
+                (message.clone(), context.clone().unwrap_or(Value::Null))
+            }
+            other => (other.to_string(), Value::Null),
+        };
+        json!({ "error": { "code": status.as_u16(), "message": message, "context": context } })
+    }
+}
+
+tokio::task_local! {
+    /// The current request's id, so that a 500 rendered anywhere can name it.
+    pub static REQUEST_ID: String;
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let id = REQUEST_ID.try_with(|id| id.clone()).ok();
+        let body = self.envelope(id.as_deref());
+        (self.status(), Json(body)).into_response()
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,13 @@
+//! apiforge: a SQL database as a REST (and later GraphQL) API.
+//!
+//! See ARCHITECTURE.md for the map. The request pipeline is
+//! `auth` → `rest` (parse) → `query::plan` → `query::sql` → `query::exec` → response.
+
+pub mod admin;
+pub mod auth;
+pub mod catalog;
+pub mod error;
+pub mod query;
+pub mod rest;
+pub mod services;
+pub mod state;

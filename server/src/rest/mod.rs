@@ -1,0 +1,1 @@
+//! The DreamFactory-style REST API generated from the catalog.

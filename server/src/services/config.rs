@@ -1,0 +1,112 @@
+//! A service's configuration as stored (JSON in the `service` table) and as sent
+//! by the admin API. Sections follow SPEC.md: Basic, Caching, Advanced.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ServiceKind {
+    Sqlite,
+    Postgres,
+    Mysql,
+}
+
+impl ServiceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceKind::Sqlite => "sqlite",
+            ServiceKind::Postgres => "postgres",
+            ServiceKind::Mysql => "mysql",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "sqlite" => Some(ServiceKind::Sqlite),
+            "postgres" | "postgresql" | "pgsql" => Some(ServiceKind::Postgres),
+            "mysql" | "mariadb" => Some(ServiceKind::Mysql),
+            _ => None,
+        }
+    }
+}
+
+pub const DEFAULT_MAX_RECORDS: u64 = 1000;
+
+fn default_max_records() -> u64 {
+    DEFAULT_MAX_RECORDS
+}
+
+fn default_cache_ttl() -> u64 {
+    60
+}
+
+/// Unknown keys are rejected so that a typo in an admin's config is a 400, not a
+/// silently ignored setting.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceConfig {
+    // Basic
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    /// Database name; for sqlite, the file path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// Plain text only in memory; stored encrypted, never returned by the API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_mode: Option<String>,
+    // Caching
+    #[serde(default)]
+    pub cache_enabled: bool,
+    #[serde(default = "default_cache_ttl")]
+    pub cache_ttl: u64,
+    // Advanced
+    #[serde(default = "default_max_records")]
+    pub max_records: u64,
+    #[serde(default)]
+    pub read_only: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allow_tables: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deny_tables: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool_size: Option<u32>,
+    /// Milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statement_timeout: Option<u64>,
+    /// Milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connect_timeout: Option<u64>,
+}
+
+impl std::fmt::Debug for ServiceConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServiceConfig")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("database", &self.database)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("schema", &self.schema)
+            .field("max_records", &self.max_records)
+            .field("read_only", &self.read_only)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ServiceConfig {
+    /// Whether a table is exposed, per the allow/deny lists (deny wins).
+    pub fn exposes(&self, table: &str) -> bool {
+        if self.deny_tables.iter().any(|t| t == table) {
+            return false;
+        }
+        self.allow_tables.is_empty() || self.allow_tables.iter().any(|t| t == table)
+    }
+}

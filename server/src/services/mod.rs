@@ -1,0 +1,65 @@
+//! The live services: name → connection pool + catalog snapshot.
+//!
+//! The registry is an `ArcSwap` of an immutable map, so the request path takes a
+//! snapshot without locking, and admin changes (create, update, delete, refresh)
+//! build a new map and swap it in: a new service answers at once, no restart.
+
+pub mod config;
+pub mod connect;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use sea_orm::DatabaseConnection;
+
+use crate::catalog::Catalog;
+pub use config::{ServiceConfig, ServiceKind};
+
+/// One service as the request path sees it.
+#[derive(Debug)]
+pub struct ServiceRuntime {
+    pub id: i32,
+    pub name: String,
+    pub label: String,
+    pub description: String,
+    pub kind: ServiceKind,
+    pub config: ServiceConfig,
+    pub conn: DatabaseConnection,
+    pub catalog: Arc<Catalog>,
+}
+
+#[derive(Default)]
+pub struct Registry {
+    services: ArcSwap<BTreeMap<String, Arc<ServiceRuntime>>>,
+}
+
+impl Registry {
+    pub fn get(&self, name: &str) -> Option<Arc<ServiceRuntime>> {
+        self.services.load().get(name).cloned()
+    }
+
+    pub fn list(&self) -> Vec<Arc<ServiceRuntime>> {
+        self.services.load().values().cloned().collect()
+    }
+
+    /// Adds or replaces a service (a refresh replaces it with a new catalog).
+    pub fn insert(&self, service: ServiceRuntime) {
+        let service = Arc::new(service);
+        self.services.rcu(|map| {
+            let mut map = BTreeMap::clone(map);
+            map.insert(service.name.clone(), service.clone());
+            map
+        });
+    }
+
+    pub fn remove(&self, name: &str) -> Option<Arc<ServiceRuntime>> {
+        let mut removed = None;
+        self.services.rcu(|map| {
+            let mut map = BTreeMap::clone(map);
+            removed = map.remove(name);
+            map
+        });
+        removed
+    }
+}
