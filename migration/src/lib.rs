@@ -1,1 +1,15 @@
+//! Migrations of the system database. They use only the schema builder, so the
+//! same steps run on SQLite, PostgreSQL and MySQL/MariaDB.
+
 pub use sea_orm_migration::prelude::*;
+
+mod m20250101_000001_initial;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20250101_000001_initial::Migration)]
+    }
+}

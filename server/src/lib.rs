@@ -6,7 +6,9 @@
 pub mod admin;
 pub mod auth;
 pub mod catalog;
+pub mod config;
 pub mod error;
+pub mod extract;
 pub mod query;
 pub mod rest;
 pub mod services;

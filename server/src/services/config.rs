@@ -42,7 +42,7 @@ fn default_cache_ttl() -> u64 {
 
 /// Unknown keys are rejected so that a typo in an admin's config is a 400, not a
 /// silently ignored setting.
-#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceConfig {
     // Basic
@@ -98,6 +98,29 @@ impl std::fmt::Debug for ServiceConfig {
             .field("max_records", &self.max_records)
             .field("read_only", &self.read_only)
             .finish_non_exhaustive()
+    }
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        ServiceConfig {
+            host: None,
+            port: None,
+            database: None,
+            username: None,
+            password: None,
+            schema: None,
+            tls_mode: None,
+            cache_enabled: false,
+            cache_ttl: default_cache_ttl(),
+            max_records: default_max_records(),
+            read_only: false,
+            allow_tables: Vec::new(),
+            deny_tables: Vec::new(),
+            pool_size: None,
+            statement_timeout: None,
+            connect_timeout: None,
+        }
     }
 }
 

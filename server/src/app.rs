@@ -1,0 +1,260 @@
+//! Startup: settings → system database (migrated) → state → router → serve.
+//!
+//! `main.rs` stays thin; tests call [`spawn`] to get a real server on port 0.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use sea_orm_migration::MigratorTrait;
+use tower_http::timeout::TimeoutLayer;
+use tracing::Instrument;
+
+use crate::auth::jwt::JwtKeys;
+use crate::auth::secret::SecretBox;
+use crate::cli::{AdminCommand, Cli, Command};
+use crate::config::{Settings, redact_url};
+use crate::error::{ApiError, REQUEST_ID};
+use crate::services::Registry;
+use crate::state::AppState;
+use crate::{admin, demo, rest};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error("cannot create the data folder '{path}': {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot open the system database {url}: {detail}")]
+    SystemDb { url: String, detail: String },
+    #[error("{0}")]
+    Other(String),
+    #[error("cannot listen on {bind}: {source}")]
+    Bind {
+        bind: String,
+        source: std::io::Error,
+    },
+}
+
+pub async fn run(cli: Cli) -> Result<(), StartError> {
+    let settings = Settings::load(cli.config.as_deref(), &cli.command.overrides())?;
+    init_tracing(&settings);
+    match cli.command {
+        Command::Serve { .. } => serve(settings).await,
+        Command::Migrate { .. } => {
+            let db = open_system_db(&settings).await?;
+            println!("migrations applied to {}", redact_url(&settings.system_database_url()));
+            drop(db);
+            Ok(())
+        }
+        Command::Admin {
+            command: AdminCommand::Create { email, password, .. },
+        } => {
+            let db = open_system_db(&settings).await?;
+            admin::bootstrap::create_admin(&db, &email, &password)
+                .await
+                .map_err(|e| StartError::Other(e.to_string()))?;
+            println!("admin {email} created");
+            Ok(())
+        }
+    }
+}
+
+fn init_tracing(settings: &Settings) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_new(&settings.log).unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    // A second init (tests start several servers) is harmless: ignore it.
+    let _ = if settings.log_format == "json" {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+/// Opens the system database and applies pending migrations.
+pub async fn open_system_db(settings: &Settings) -> Result<DatabaseConnection, StartError> {
+    std::fs::create_dir_all(&settings.data_dir).map_err(|source| StartError::DataDir {
+        path: settings.data_dir.display().to_string(),
+        source,
+    })?;
+    let url = settings.system_database_url();
+    let mut opts = ConnectOptions::new(url.clone());
+    opts.max_connections(settings.system_pool_size.max(1))
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(10))
+        .sqlx_logging(false);
+    let fail = |detail: String| StartError::SystemDb {
+        url: redact_url(&url),
+        detail,
+    };
+    let db = Database::connect(opts).await.map_err(|e| fail(e.to_string()))?;
+    migration::Migrator::up(&db, None)
+        .await
+        .map_err(|e| fail(format!("migration failed: {e}")))?;
+    Ok(db)
+}
+
+/// Everything a running server needs, with bootstrap (first admin, services, demo) done.
+pub async fn build_state(settings: &Settings) -> Result<AppState, StartError> {
+    let system = open_system_db(settings).await?;
+    let secret = SecretBox::load_or_create(&settings.data_dir, settings.secret.as_deref())
+        .map_err(|e| StartError::Other(e.to_string()))?;
+    let jwt = JwtKeys::new(
+        secret.derive_key("apiforge-session-jwt"),
+        Duration::from_secs(settings.session_ttl),
+    );
+    jwt.load_revoked(&system)
+        .await
+        .map_err(|e| StartError::Other(e.to_string()))?;
+    let state = AppState {
+        system,
+        services: Arc::new(Registry::default()),
+        jwt: Arc::new(jwt),
+        secret: Arc::new(secret),
+        data_dir: settings.data_dir.clone(),
+    };
+    if let (Some(email), Some(password)) = (&settings.admin_email, &settings.admin_password) {
+        let created = admin::bootstrap::ensure_admin(&state.system, email, password)
+            .await
+            .map_err(|e| StartError::Other(e.to_string()))?;
+        if created {
+            tracing::info!(%email, "created the first admin");
+        }
+    }
+    let loaded = admin::bootstrap::load_services(&state)
+        .await
+        .map_err(|e| StartError::Other(e.to_string()))?;
+    tracing::info!(services = loaded, "services loaded");
+    Ok(state)
+}
+
+/// The whole HTTP surface.
+pub fn router(state: AppState, settings: &Settings) -> Router {
+    Router::new()
+        .nest("/api/v2/system", admin::router())
+        .merge(rest::router())
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(settings.max_body_bytes))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(settings.request_timeout),
+        ))
+        .layer(middleware::from_fn(request_context))
+        .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found(
+        "There is nothing at this path. The API lives under /api/v2 (GET /api/v2 lists the services).",
+    )
+}
+
+/// Gives each request an id (from `X-Request-Id` or new), echoes it in the response,
+/// and makes it visible to error rendering and logs.
+async fn request_context(req: Request, next: Next) -> Response {
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 64)
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+    let span = tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path());
+    let started = std::time::Instant::now();
+    let mut resp = REQUEST_ID
+        .scope(id.clone(), next.run(req).instrument(span.clone()))
+        .await;
+    let status = resp.status();
+    span.in_scope(|| {
+        if status.is_server_error() {
+            tracing::warn!(status = status.as_u16(), elapsed_ms = started.elapsed().as_millis() as u64, "request failed");
+        } else {
+            tracing::debug!(status = status.as_u16(), elapsed_ms = started.elapsed().as_millis() as u64, "request");
+        }
+    });
+    if let Ok(v) = axum::http::HeaderValue::from_str(&id) {
+        resp.headers_mut().insert("x-request-id", v);
+    }
+    resp
+}
+
+/// Builds the state, binds the listener and runs the demo setup: what both
+/// [`serve`] and [`spawn`] need before accepting connections.
+async fn prepare(settings: &Settings) -> Result<(AppState, tokio::net::TcpListener, SocketAddr), StartError> {
+    let state = build_state(settings).await?;
+    let listener = tokio::net::TcpListener::bind(&settings.bind)
+        .await
+        .map_err(|source| StartError::Bind {
+            bind: settings.bind.clone(),
+            source,
+        })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| StartError::Other(e.to_string()))?;
+    if settings.demo {
+        demo::setup(&state, settings, addr)
+            .await
+            .map_err(|e| StartError::Other(e.to_string()))?;
+    }
+    Ok((state, listener, addr))
+}
+
+/// Serves until SIGINT or SIGTERM, then finishes the requests in flight.
+pub async fn serve(settings: Settings) -> Result<(), StartError> {
+    let (state, listener, addr) = prepare(&settings).await?;
+    tracing::info!(%addr, "apiforge listening");
+    let app = router(state, &settings);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| StartError::Other(e.to_string()))?;
+    tracing::info!("apiforge stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}
+
+/// A running server for tests: its address and state (to inspect the registry).
+pub struct Spawned {
+    pub addr: SocketAddr,
+    pub state: AppState,
+}
+
+/// Starts a real server on `settings.bind` (use port 0) in this runtime.
+pub async fn spawn(settings: Settings) -> Result<Spawned, StartError> {
+    let (state, listener, addr) = prepare(&settings).await?;
+    let app = router(state.clone(), &settings);
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Ok(Spawned { addr, state })
+}

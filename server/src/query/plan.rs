@@ -1,0 +1,575 @@
+//! Requests → plans: names resolved against the catalog, values typed, limits applied.
+//!
+//! REST parameters (and, later, GraphQL arguments) are turned into a [`ReadInput`]
+//! by their front end; [`plan_read`] turns that into a [`ReadPlan`] that `sql`
+//! can build without looking anything up. Every user mistake is found here, as a
+//! [`PlanError`] sentence, before any SQL exists. Pure: no I/O.
+
+use std::sync::Arc;
+
+use sea_orm::DbBackend;
+use sea_query::Value;
+use serde_json::Value as Json;
+
+use super::filter::{self, CmpOp, Expr, Ident, Literal, MatchKind};
+use super::value::{self, ValueError};
+use crate::catalog::{Catalog, Column, JsonType, Relation, Table};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    /// Bad input: 400.
+    #[error("{0}")]
+    Invalid(String),
+    /// Unknown table or relation: 404 when it is the resource itself.
+    #[error("{0}")]
+    NotFound(String),
+}
+
+fn invalid(msg: impl Into<String>) -> PlanError {
+    PlanError::Invalid(msg.into())
+}
+
+/// An output expression of `fields=`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldInput {
+    Column(String),
+    /// `COUNT(*)`, `SUM(col)`, …: `column` is None for `*`.
+    Aggregate { func: AggFunc, column: Option<String> },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AggFunc {
+    Count,
+    Sum,
+    Avg,
+    Min,
+    Max,
+}
+
+impl AggFunc {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "count" => Some(AggFunc::Count),
+            "sum" => Some(AggFunc::Sum),
+            "avg" => Some(AggFunc::Avg),
+            "min" => Some(AggFunc::Min),
+            "max" => Some(AggFunc::Max),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            AggFunc::Count => "COUNT",
+            AggFunc::Sum => "SUM",
+            AggFunc::Avg => "AVG",
+            AggFunc::Min => "MIN",
+            AggFunc::Max => "MAX",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderInput {
+    pub column: String,
+    pub desc: bool,
+}
+
+/// What a caller asks to read, in names; front ends produce this.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReadInput {
+    /// None: every column.
+    pub fields: Option<Vec<FieldInput>>,
+    pub filter: Option<Expr>,
+    pub order: Vec<OrderInput>,
+    pub limit: Option<u64>,
+    pub offset: Option<u64>,
+    pub group: Vec<String>,
+    /// Relation name → what to read of it.
+    pub related: Vec<(String, ReadInput)>,
+    /// `related=*`: every relation of the table, with default parameters.
+    pub related_all: bool,
+}
+
+/// A resolved condition: column names are known to exist, values are typed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cond {
+    And(Vec<Cond>),
+    Or(Vec<Cond>),
+    Not(Box<Cond>),
+    Cmp { column: String, op: CmpOp, value: Value },
+    IsNull { column: String, negated: bool },
+    In { column: String, values: Vec<Value>, negated: bool },
+    /// `pattern` uses `%`/`_` wildcards; when `escaped`, `\` escapes them.
+    Like { column: String, pattern: String, negated: bool, escaped: bool },
+    Between { column: String, low: Value, high: Value },
+    /// Rows whose key columns equal one of the tuples (ids=, by-id access).
+    KeyIn { columns: Vec<String>, tuples: Vec<Vec<Value>> },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Output {
+    Column(usize),
+    Aggregate { func: AggFunc, column: Option<usize>, name: String },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadPlan {
+    pub table: Arc<Table>,
+    pub output: Vec<Output>,
+    pub group: Vec<usize>,
+    pub filter: Option<Cond>,
+    /// Column index, descending.
+    pub order: Vec<(usize, bool)>,
+    /// For a related plan: per parent row.
+    pub limit: Option<u64>,
+    pub offset: u64,
+    pub related: Vec<RelatedPlan>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RelatedPlan {
+    pub relation: Relation,
+    /// Reads `relation.ref_table`.
+    pub plan: ReadPlan,
+}
+
+impl ReadPlan {
+    pub fn is_aggregate(&self) -> bool {
+        self.output.iter().any(|o| matches!(o, Output::Aggregate { .. }))
+    }
+
+    /// Columns the SQL must select: the output plus what relations join on.
+    pub fn selected_columns(&self) -> Vec<usize> {
+        let mut cols: Vec<usize> = self
+            .output
+            .iter()
+            .filter_map(|o| match o {
+                Output::Column(i) => Some(*i),
+                Output::Aggregate { .. } => None,
+            })
+            .collect();
+        for rel in &self.related {
+            for name in &rel.relation.columns {
+                if let Some(i) = self.table.column_index(name) {
+                    if !cols.contains(&i) {
+                        cols.push(i);
+                    }
+                }
+            }
+        }
+        cols
+    }
+}
+
+/// Limits that come from the service, not the request.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_records: u64,
+    pub backend: DbBackend,
+}
+
+/// Deepest `related` nesting accepted.
+pub const MAX_RELATED_DEPTH: usize = 4;
+
+pub fn table<'a>(catalog: &'a Catalog, name: &str) -> Result<&'a Arc<Table>, PlanError> {
+    catalog
+        .table(name)
+        .ok_or_else(|| PlanError::NotFound(format!("Table '{name}' does not exist in this service.")))
+}
+
+pub fn plan_read(table: &Arc<Table>, input: &ReadInput, catalog: &Catalog, limits: Limits) -> Result<ReadPlan, PlanError> {
+    plan_level(table, input, catalog, limits, 0, true)
+}
+
+fn plan_level(
+    table: &Arc<Table>,
+    input: &ReadInput,
+    catalog: &Catalog,
+    limits: Limits,
+    depth: usize,
+    top: bool,
+) -> Result<ReadPlan, PlanError> {
+    let column = |name: &str, what: &str| -> Result<usize, PlanError> {
+        table.column_index(name).ok_or_else(|| unknown_column(table, name, what))
+    };
+
+    let output = match &input.fields {
+        None => (0..table.columns.len()).map(Output::Column).collect(),
+        Some(fields) => {
+            let mut out = Vec::with_capacity(fields.len());
+            for f in fields {
+                match f {
+                    FieldInput::Column(name) if name == "*" => {
+                        out.extend((0..table.columns.len()).map(Output::Column));
+                    }
+                    FieldInput::Column(name) => out.push(Output::Column(column(name, "fields")?)),
+                    FieldInput::Aggregate { func, column: c } => {
+                        let idx = match c {
+                            Some(c) => Some(column(c, "fields")?),
+                            None => None,
+                        };
+                        if let Some(i) = idx {
+                            let ty = table.columns[i].json_type;
+                            if matches!(func, AggFunc::Sum | AggFunc::Avg) && !ty.is_numeric() {
+                                return Err(invalid(format!(
+                                    "{}({}) needs a numeric field; '{}' is {}.",
+                                    func.name(),
+                                    table.columns[i].name,
+                                    table.columns[i].name,
+                                    ty.df_name()
+                                )));
+                            }
+                        } else if *func != AggFunc::Count {
+                            return Err(invalid(format!("{}(*) is not valid; name a field, as in {}(Milliseconds).", func.name(), func.name())));
+                        }
+                        let name = format!(
+                            "{}({})",
+                            func.name(),
+                            idx.map_or("*", |i| table.columns[i].name.as_str())
+                        );
+                        out.push(Output::Aggregate { func: *func, column: idx, name });
+                    }
+                }
+            }
+            out
+        }
+    };
+
+    let group = input
+        .group
+        .iter()
+        .map(|g| column(g, "group"))
+        .collect::<Result<Vec<_>, _>>()?;
+    let aggregate = output.iter().any(|o| matches!(o, Output::Aggregate { .. }));
+    if aggregate || !group.is_empty() {
+        for o in &output {
+            if let Output::Column(i) = o {
+                if !group.contains(i) {
+                    return Err(invalid(format!(
+                        "Field '{}' must be in group= when fields= has aggregates.",
+                        table.columns[*i].name
+                    )));
+                }
+            }
+        }
+        if !input.related.is_empty() || input.related_all {
+            return Err(invalid("related= cannot be combined with aggregates or group=."));
+        }
+    }
+
+    let mut conds = Vec::new();
+    if let Some(expr) = &input.filter {
+        conds.push(resolve(table, expr, limits.backend)?);
+    }
+    let filter = match conds.len() {
+        0 => None,
+        1 => conds.pop(),
+        _ => Some(Cond::And(conds)),
+    };
+
+    let mut order = Vec::with_capacity(input.order.len());
+    for o in &input.order {
+        let idx = column(&o.column, "order")?;
+        if aggregate && !group.contains(&idx) {
+            return Err(invalid(format!(
+                "order= field '{}' must be in group= when fields= has aggregates.",
+                o.column
+            )));
+        }
+        order.push((idx, o.desc));
+    }
+    // Without an order, rows come in key order so that paging is stable.
+    if order.is_empty() && !aggregate {
+        for k in &table.primary_key {
+            if let Some(i) = table.column_index(k) {
+                order.push((i, false));
+            }
+        }
+    }
+
+    let limit = match input.limit {
+        Some(0) => return Err(invalid("limit must be at least 1.")),
+        Some(l) if top => Some(l.min(limits.max_records)),
+        Some(l) => Some(l),
+        None if top => Some(limits.max_records),
+        None => None,
+    };
+    if !top && input.offset.is_some_and(|o| o > 0) {
+        return Err(invalid("offset is not supported on related records; use REL.limit and REL.filter."));
+    }
+
+    let mut related = Vec::new();
+    if input.related_all || !input.related.is_empty() {
+        if depth >= MAX_RELATED_DEPTH {
+            return Err(invalid(format!("related= nests at most {MAX_RELATED_DEPTH} levels deep.")));
+        }
+    }
+    if input.related_all {
+        for rel in &table.relations {
+            if input.related.iter().any(|(n, _)| n == &rel.name) {
+                continue;
+            }
+            related.push(plan_relation(table, rel, &ReadInput::default(), catalog, limits, depth)?);
+        }
+    }
+    for (name, sub) in &input.related {
+        let rel = table.relation(name).ok_or_else(|| {
+            let known: Vec<&str> = table.relations.iter().map(|r| r.name.as_str()).collect();
+            invalid(format!(
+                "Table '{}' has no relation '{name}'. Its relations are: {}.",
+                table.name,
+                if known.is_empty() { "none".to_string() } else { known.join(", ") }
+            ))
+        })?;
+        related.push(plan_relation(table, rel, sub, catalog, limits, depth)?);
+    }
+
+    Ok(ReadPlan {
+        table: table.clone(),
+        output,
+        group,
+        filter,
+        order,
+        limit,
+        offset: input.offset.unwrap_or(0),
+        related,
+    })
+}
+
+fn plan_relation(
+    _table: &Arc<Table>,
+    rel: &Relation,
+    sub: &ReadInput,
+    catalog: &Catalog,
+    limits: Limits,
+    depth: usize,
+) -> Result<RelatedPlan, PlanError> {
+    let target = catalog.table(&rel.ref_table).ok_or_else(|| {
+        invalid(format!("Relation '{}' points at table '{}', which is not exposed.", rel.name, rel.ref_table))
+    })?;
+    if sub.fields.as_ref().is_some_and(|f| f.iter().any(|x| matches!(x, FieldInput::Aggregate { .. }))) {
+        return Err(invalid(format!("{}.fields cannot hold aggregates.", rel.name)));
+    }
+    let plan = plan_level(target, sub, catalog, limits, depth + 1, false)?;
+    Ok(RelatedPlan { relation: rel.clone(), plan })
+}
+
+fn unknown_column(table: &Table, name: &str, what: &str) -> PlanError {
+    let known: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
+    invalid(format!(
+        "Unknown field '{name}' in {what}: table '{}' has {}.",
+        table.name,
+        known.join(", ")
+    ))
+}
+
+/// The key used for by-id access: the primary key, or `id_field=` when given.
+pub fn key_columns(table: &Table, id_field: Option<&str>) -> Result<Vec<String>, PlanError> {
+    if let Some(spec) = id_field.filter(|s| !s.trim().is_empty()) {
+        let cols: Vec<String> = spec.split(',').map(|s| s.trim().to_string()).collect();
+        for c in &cols {
+            if table.column(c).is_none() {
+                return Err(unknown_column(table, c, "id_field"));
+            }
+        }
+        return Ok(cols);
+    }
+    if table.primary_key.is_empty() {
+        return Err(invalid(format!(
+            "Table '{}' has no primary key, so records cannot be addressed by id; name the key with id_field=.",
+            table.name
+        )));
+    }
+    Ok(table.primary_key.clone())
+}
+
+/// Splits an id (`5`, or `1,2` for a composite key) into one value per key column.
+pub fn split_id(key: &[String], id: &str) -> Result<Vec<Json>, PlanError> {
+    let parts: Vec<&str> = if key.len() == 1 { vec![id] } else { id.split(',').collect() };
+    if parts.len() != key.len() {
+        return Err(invalid(format!(
+            "This table's key has {} fields ({}); give the id as {} values separated by commas.",
+            key.len(),
+            key.join(", "),
+            key.len()
+        )));
+    }
+    Ok(parts.into_iter().map(|p| Json::String(p.to_string())).collect())
+}
+
+/// `ids=1,2,3` (or `1,2,1,3` for a two-field key) as key tuples.
+pub fn split_ids(key: &[String], ids: &str) -> Result<Vec<Vec<Json>>, PlanError> {
+    let parts: Vec<&str> = ids.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+    if parts.is_empty() {
+        return Err(invalid("ids= is empty."));
+    }
+    if parts.len() % key.len() != 0 {
+        return Err(invalid(format!(
+            "ids= must list whole keys: this table's key has {} fields ({}).",
+            key.len(),
+            key.join(", ")
+        )));
+    }
+    Ok(parts
+        .chunks(key.len())
+        .map(|c| c.iter().map(|p| Json::String((*p).to_string())).collect())
+        .collect())
+}
+
+/// Rows whose `key` columns equal one of `tuples`, values typed per column.
+pub fn key_in(table: &Table, key: &[String], tuples: &[Vec<Json>], backend: DbBackend) -> Result<Cond, PlanError> {
+    if key.is_empty() {
+        return Err(invalid(format!(
+            "Table '{}' has no primary key; name the key with id_field=.",
+            table.name
+        )));
+    }
+    let cols: Vec<&Column> = key
+        .iter()
+        .map(|k| table.column(k).ok_or_else(|| unknown_column(table, k, "id_field")))
+        .collect::<Result<_, _>>()?;
+    let mut typed = Vec::with_capacity(tuples.len());
+    for t in tuples {
+        if t.len() != cols.len() {
+            return Err(invalid(format!("Each id needs {} values ({}).", cols.len(), key.join(", "))));
+        }
+        let row = cols
+            .iter()
+            .zip(t)
+            .map(|(c, v)| value::to_sql(c, v, backend).map_err(|e| invalid(format!("Bad id: {e}."))))
+            .collect::<Result<Vec<_>, _>>()?;
+        typed.push(row);
+    }
+    Ok(Cond::KeyIn { columns: key.to_vec(), tuples: typed })
+}
+
+fn literal_json(lit: &Literal) -> Json {
+    match lit {
+        Literal::Null => Json::Null,
+        Literal::Bool(b) => Json::Bool(*b),
+        Literal::Number(n) => serde_json::from_str::<Json>(n).unwrap_or_else(|_| Json::String(n.clone())),
+        Literal::Str(s) => Json::String(s.clone()),
+    }
+}
+
+/// Resolves a filter AST against `table`: names must exist, values must fit.
+pub fn resolve(table: &Table, expr: &Expr, backend: DbBackend) -> Result<Cond, PlanError> {
+    let col = |id: &Ident| -> Result<&Column, PlanError> {
+        table.column(&id.name).ok_or_else(|| {
+            let known: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
+            invalid(format!(
+                "Invalid filter: unknown field '{}' (at position {}); table '{}' has {}.",
+                id.name,
+                id.pos,
+                table.name,
+                known.join(", ")
+            ))
+        })
+    };
+    let typed = |c: &Column, id: &Ident, lit: &Literal| -> Result<Value, PlanError> {
+        value::to_sql(c, &literal_json(lit), backend).map_err(|ValueError(e)| {
+            invalid(format!("Invalid filter: {e} (at position {}).", id.pos))
+        })
+    };
+    let text = |c: &Column, id: &Ident, lit: &Literal, op: &str| -> Result<String, PlanError> {
+        if !matches!(c.json_type, JsonType::String | JsonType::Uuid) {
+            return Err(invalid(format!(
+                "Invalid filter: '{op}' works on text fields; '{}' is {} (at position {}).",
+                c.name,
+                c.json_type.df_name(),
+                id.pos
+            )));
+        }
+        match lit {
+            Literal::Str(s) => Ok(s.clone()),
+            _ => Err(invalid(format!(
+                "Invalid filter: '{op}' needs a quoted string (at position {}).",
+                id.pos
+            ))),
+        }
+    };
+    Ok(match expr {
+        Expr::And(items) => Cond::And(items.iter().map(|e| resolve(table, e, backend)).collect::<Result<_, _>>()?),
+        Expr::Or(items) => Cond::Or(items.iter().map(|e| resolve(table, e, backend)).collect::<Result<_, _>>()?),
+        Expr::Not(inner) => Cond::Not(Box::new(resolve(table, inner, backend)?)),
+        Expr::Compare { column, op, value: Literal::Null } => {
+            let c = col(column)?;
+            match op {
+                CmpOp::Eq => Cond::IsNull { column: c.name.clone(), negated: false },
+                CmpOp::Ne => Cond::IsNull { column: c.name.clone(), negated: true },
+                _ => {
+                    return Err(invalid(format!(
+                        "Invalid filter: null cannot be ordered; use 'is null' or 'is not null' (at position {}).",
+                        column.pos
+                    )));
+                }
+            }
+        }
+        Expr::Compare { column, op, value } => {
+            let c = col(column)?;
+            Cond::Cmp { column: c.name.clone(), op: *op, value: typed(c, column, value)? }
+        }
+        Expr::Like { column, pattern, negated } => {
+            let c = col(column)?;
+            Cond::Like {
+                column: c.name.clone(),
+                pattern: text(c, column, pattern, "like")?,
+                negated: *negated,
+                escaped: false,
+            }
+        }
+        Expr::Match { column, kind, value } => {
+            let c = col(column)?;
+            let op = match kind {
+                MatchKind::Contains => "contains",
+                MatchKind::StartsWith => "starts with",
+                MatchKind::EndsWith => "ends with",
+            };
+            let raw = text(c, column, value, op)?;
+            let esc = escape_like(&raw);
+            let pattern = match kind {
+                MatchKind::Contains => format!("%{esc}%"),
+                MatchKind::StartsWith => format!("{esc}%"),
+                MatchKind::EndsWith => format!("%{esc}"),
+            };
+            Cond::Like { column: c.name.clone(), pattern, negated: false, escaped: true }
+        }
+        Expr::In { column, values, negated } => {
+            let c = col(column)?;
+            if values.iter().any(|v| *v == Literal::Null) {
+                return Err(invalid(format!(
+                    "Invalid filter: null cannot be in an 'in' list; use 'or {} is null' (at position {}).",
+                    c.name, column.pos
+                )));
+            }
+            Cond::In {
+                column: c.name.clone(),
+                values: values.iter().map(|v| typed(c, column, v)).collect::<Result<_, _>>()?,
+                negated: *negated,
+            }
+        }
+        Expr::IsNull { column, negated } => Cond::IsNull { column: col(column)?.name.clone(), negated: *negated },
+        Expr::Between { column, low, high } => {
+            let c = col(column)?;
+            Cond::Between { column: c.name.clone(), low: typed(c, column, low)?, high: typed(c, column, high)? }
+        }
+    })
+}
+
+fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    for ch in s.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// Parses and resolves a filter text in one step (used for `REL.filter=` and writes).
+pub fn filter_cond(table: &Table, text: &str, backend: DbBackend) -> Result<Cond, PlanError> {
+    let expr = filter::parse(text).map_err(|e| invalid(format!("Invalid filter: {e}.")))?;
+    resolve(table, &expr, backend)
+}

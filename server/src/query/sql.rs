@@ -1,0 +1,288 @@
+//! Plans → sea-query statements. Every value is a bound parameter; identifiers come
+//! only from the catalog and are quoted by sea-query's backend builder.
+//!
+//! Pure: builds statements, runs nothing (see `exec`).
+
+use sea_query::{OverStatement, 
+    Alias, Asterisk, Cond as SqCond, Condition, DeleteStatement, Expr, ExprTrait, Func, InsertStatement, JoinType,
+    LikeExpr, Order, Query, SelectStatement, UpdateStatement, Value, WindowStatement,
+};
+
+use super::filter::CmpOp;
+use super::plan::{AggFunc, Cond, Output, ReadPlan, RelatedPlan};
+use crate::catalog::RelationKind;
+
+/// Alias of the per-parent row number in a limited related select.
+const RN: &str = "__rn";
+
+fn col(table: &str, column: &str) -> Expr {
+    Expr::col((Alias::new(table), Alias::new(column)))
+}
+
+/// Alias of the i-th parent-key column in a related select.
+pub fn key_alias(i: usize) -> String {
+    format!("__k{i}")
+}
+
+pub fn condition(c: &Cond, table: &str) -> Condition {
+    let leaf = |e: Expr| SqCond::all().add(e);
+    match c {
+        Cond::And(items) => items.iter().fold(SqCond::all(), |acc, i| acc.add(condition(i, table))),
+        Cond::Or(items) => items.iter().fold(SqCond::any(), |acc, i| acc.add(condition(i, table))),
+        Cond::Not(inner) => condition(inner, table).not(),
+        Cond::Cmp { column, op, value } => {
+            let l = col(table, column);
+            let r = Expr::val(value.clone());
+            leaf(match op {
+                CmpOp::Eq => l.eq(r),
+                CmpOp::Ne => l.ne(r),
+                CmpOp::Gt => l.gt(r),
+                CmpOp::Ge => l.gte(r),
+                CmpOp::Lt => l.lt(r),
+                CmpOp::Le => l.lte(r),
+            })
+        }
+        Cond::IsNull { column, negated: false } => leaf(col(table, column).is_null()),
+        Cond::IsNull { column, negated: true } => leaf(col(table, column).is_not_null()),
+        Cond::In { column, values, negated } => {
+            let vals = values.iter().cloned().map(Expr::val);
+            leaf(if *negated {
+                col(table, column).is_not_in(vals)
+            } else {
+                col(table, column).is_in(vals)
+            })
+        }
+        Cond::Like { column, pattern, negated, escaped } => {
+            let mut like = LikeExpr::new(pattern.clone());
+            if *escaped {
+                like = like.escape('\\');
+            }
+            leaf(if *negated {
+                col(table, column).not_like(like)
+            } else {
+                col(table, column).like(like)
+            })
+        }
+        Cond::Between { column, low, high } => {
+            leaf(col(table, column).between(Expr::val(low.clone()), Expr::val(high.clone())))
+        }
+        Cond::KeyIn { columns, tuples } => key_in(table, columns, tuples),
+    }
+}
+
+/// `(a, b) IN ((1, 2), …)`, or `a IN (…)` for a one-column key.
+fn key_in(table: &str, columns: &[String], tuples: &[Vec<Value>]) -> Condition {
+    if columns.len() == 1 {
+        return SqCond::all()
+            .add(col(table, &columns[0]).is_in(tuples.iter().filter_map(|t| t.first().cloned()).map(Expr::val)));
+    }
+    // Row values are portable (SQLite ≥ 3.15, PostgreSQL, MySQL), but spelled as an
+    // OR of ANDs the planner of every backend uses the key index.
+    tuples.iter().fold(SqCond::any(), |acc, t| {
+        let all = columns
+            .iter()
+            .zip(t)
+            .fold(SqCond::all(), |a, (c, v)| a.add(col(table, c).eq(Expr::val(v.clone()))));
+        acc.add(all)
+    })
+}
+
+fn apply_order(q: &mut SelectStatement, plan: &ReadPlan, table: &str) {
+    for (idx, desc) in &plan.order {
+        let name = &plan.table.columns[*idx].name;
+        q.order_by_expr(col(table, name), if *desc { Order::Desc } else { Order::Asc });
+    }
+}
+
+fn aggregate(func: AggFunc, arg: Expr) -> Expr {
+    match func {
+        AggFunc::Count => Func::count(arg).into(),
+        AggFunc::Sum => Func::sum(arg).into(),
+        AggFunc::Avg => Func::avg(arg).into(),
+        AggFunc::Min => Func::min(arg).into(),
+        AggFunc::Max => Func::max(arg).into(),
+    }
+}
+
+/// The top-level read. Selected columns come first in `plan.selected_columns()`
+/// order (aggregates: `plan.output` order).
+pub fn select(plan: &ReadPlan) -> SelectStatement {
+    let t = plan.table.name.as_str();
+    let mut q = Query::select();
+    q.from(Alias::new(t));
+    if plan.is_aggregate() || !plan.group.is_empty() {
+        for o in &plan.output {
+            match o {
+                Output::Column(i) => {
+                    q.expr(col(t, &plan.table.columns[*i].name));
+                }
+                Output::Aggregate { func, column, .. } => {
+                    let arg = match column {
+                        Some(i) => col(t, &plan.table.columns[*i].name),
+                        None => Expr::col(Asterisk),
+                    };
+                    q.expr(aggregate(*func, arg));
+                }
+            }
+        }
+        for g in &plan.group {
+            q.add_group_by([col(t, &plan.table.columns[*g].name)]);
+        }
+    } else {
+        for i in plan.selected_columns() {
+            q.expr(col(t, &plan.table.columns[i].name));
+        }
+    }
+    if let Some(f) = &plan.filter {
+        q.cond_where(condition(f, t));
+    }
+    apply_order(&mut q, plan, t);
+    if let Some(l) = plan.limit {
+        q.limit(l);
+    }
+    if plan.offset > 0 {
+        q.offset(plan.offset);
+    }
+    q
+}
+
+/// `COUNT(*)` of all rows the plan's filter matches (ignoring limit and offset).
+pub fn count(plan: &ReadPlan) -> SelectStatement {
+    let t = plan.table.name.as_str();
+    if !plan.group.is_empty() {
+        // Count the groups, not the rows.
+        let mut inner = Query::select();
+        inner.from(Alias::new(t));
+        for g in &plan.group {
+            let c = col(t, &plan.table.columns[*g].name);
+            inner.expr(c.clone()).add_group_by([c]);
+        }
+        if let Some(f) = &plan.filter {
+            inner.cond_where(condition(f, t));
+        }
+        let mut q = Query::select();
+        q.expr(Func::count(Expr::col(Asterisk))).from_subquery(inner, Alias::new("g"));
+        return q;
+    }
+    let mut q = Query::select();
+    q.expr(Func::count(Expr::col(Asterisk))).from(Alias::new(t));
+    if let Some(f) = &plan.filter {
+        q.cond_where(condition(f, t));
+    }
+    q
+}
+
+/// Rows of a relation for a batch of parents: one statement whatever the number of
+/// parents. Selects the child's columns (`rp.plan.selected_columns()` order), then
+/// the parent key as `__k0…`, so that `exec` can hand each row to its parent.
+/// A per-parent `limit` becomes `ROW_NUMBER() OVER (PARTITION BY key …)`.
+pub fn related_select(rp: &RelatedPlan, parent_keys: &[Vec<Value>]) -> SelectStatement {
+    let rel = &rp.relation;
+    let plan = &rp.plan;
+    let t = plan.table.name.as_str();
+    let mut q = Query::select();
+    q.from(Alias::new(t));
+    for i in plan.selected_columns() {
+        q.expr_as(col(t, &plan.table.columns[i].name), Alias::new(plan.table.columns[i].name.clone()));
+    }
+    // Which columns carry the parent's key, and on which table.
+    let (key_table, key_cols): (&str, &[String]) = match (&rel.kind, &rel.junction) {
+        (RelationKind::ManyMany, Some(j)) => {
+            let on = j.ref_columns.iter().zip(&rel.ref_columns).fold(SqCond::all(), |acc, (jc, fc)| {
+                acc.add(col(&j.table, jc).equals((Alias::new(t), Alias::new(fc.clone()))))
+            });
+            q.join(JoinType::InnerJoin, Alias::new(j.table.clone()), on);
+            (j.table.as_str(), j.columns.as_slice())
+        }
+        _ => (t, rel.ref_columns.as_slice()),
+    };
+    for (i, c) in key_cols.iter().enumerate() {
+        q.expr_as(col(key_table, c), Alias::new(key_alias(i)));
+    }
+    q.cond_where(condition(
+        &Cond::KeyIn { columns: key_cols.to_vec(), tuples: parent_keys.to_vec() },
+        key_table,
+    ));
+    if let Some(f) = &plan.filter {
+        q.cond_where(condition(f, t));
+    }
+    let Some(limit) = plan.limit else {
+        apply_order(&mut q, plan, t);
+        return q;
+    };
+    let mut window = WindowStatement::new();
+    for c in key_cols {
+        window.add_partition_by(col(key_table, c));
+    }
+    for (idx, desc) in &plan.order {
+        window.order_by_expr(
+            col(t, &plan.table.columns[*idx].name),
+            if *desc { Order::Desc } else { Order::Asc },
+        );
+    }
+    q.expr_window_as(Func::cust("ROW_NUMBER"), window, Alias::new(RN));
+    let mut outer = Query::select();
+    outer
+        .column(Asterisk)
+        .from_subquery(q, Alias::new("r"))
+        .and_where(Expr::col((Alias::new("r"), Alias::new(RN))).lte(limit));
+    for (idx, desc) in &plan.order {
+        outer.order_by_expr(
+            Expr::col((Alias::new("r"), Alias::new(plan.table.columns[*idx].name.clone()))),
+            if *desc { Order::Desc } else { Order::Asc },
+        );
+    }
+    outer
+}
+
+/// A multi-row INSERT: one statement for every record with the same columns.
+pub fn insert(table: &str, columns: &[String], rows: Vec<Vec<Value>>, returning: &[String]) -> InsertStatement {
+    let mut q = Query::insert();
+    q.into_table(Alias::new(table))
+        .columns(columns.iter().map(|c| Alias::new(c.clone())));
+    for r in rows {
+        q.values_panic(r.into_iter().map(Expr::val));
+    }
+    if !returning.is_empty() {
+        q.returning(Query::returning().columns(returning.iter().map(|c| Alias::new(c.clone()))));
+    }
+    q
+}
+
+/// `INSERT … DEFAULT VALUES` for a record with no fields.
+pub fn insert_defaults(table: &str, returning: &[String]) -> InsertStatement {
+    let mut q = Query::insert();
+    q.into_table(Alias::new(table)).or_default_values();
+    if !returning.is_empty() {
+        q.returning(Query::returning().columns(returning.iter().map(|c| Alias::new(c.clone()))));
+    }
+    q
+}
+
+pub fn update(table: &str, set: Vec<(String, Value)>, filter: &Cond) -> UpdateStatement {
+    let mut q = Query::update();
+    q.table(Alias::new(table))
+        .values(set.into_iter().map(|(c, v)| (Alias::new(c), Expr::val(v))))
+        .cond_where(condition(filter, table));
+    q
+}
+
+pub fn delete(table: &str, filter: &Cond) -> DeleteStatement {
+    let mut q = Query::delete();
+    q.from_table(Alias::new(table)).cond_where(condition(filter, table));
+    q
+}
+
+/// The key columns of the rows a filter matches (to report what a write touched).
+pub fn select_keys(table: &str, key: &[String], filter: &Cond) -> SelectStatement {
+    let mut q = Query::select();
+    q.from(Alias::new(table));
+    for k in key {
+        q.expr(col(table, k));
+    }
+    q.cond_where(condition(filter, table));
+    for k in key {
+        q.order_by_expr(col(table, k), Order::Asc);
+    }
+    q
+}

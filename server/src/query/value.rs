@@ -1,0 +1,370 @@
+//! JSON ⇄ SQL values, driven by the catalog's [`JsonType`] of each column.
+//!
+//! Incoming values (request bodies, filter literals, ids) are coerced to the column's
+//! type here, so a wrong type is a 400 before any SQL runs and every backend sees
+//! the same typed parameter. Outgoing values keep their JSON type (numbers stay
+//! numbers, timestamps become ISO-8601 strings, binary becomes base64).
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use rust_decimal::Decimal;
+use sea_orm::{DbBackend, QueryResult};
+use sea_query::Value;
+use serde_json::Value as Json;
+
+use crate::catalog::{Column, JsonType};
+
+/// Why a value does not fit its column; rendered into a 400 sentence by the caller.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ValueError(pub String);
+
+fn wrong(col: &Column, expected: &str, got: &Json) -> ValueError {
+    let shown = match got {
+        Json::String(s) if s.chars().count() > 40 => {
+            format!("'{}…'", s.chars().take(40).collect::<String>())
+        }
+        Json::String(s) => format!("'{s}'"),
+        Json::Array(_) => "an array".into(),
+        Json::Object(_) => "an object".into(),
+        other => other.to_string(),
+    };
+    ValueError(format!(
+        "field '{}' expects {expected}, got {shown}",
+        col.name
+    ))
+}
+
+/// A typed NULL, so that drivers that care about parameter types (PostgreSQL) get one.
+pub fn null_of(ty: JsonType, backend: DbBackend) -> Value {
+    match ty {
+        JsonType::Integer => Value::BigInt(None),
+        JsonType::Float => Value::Double(None),
+        JsonType::Decimal if backend == DbBackend::Sqlite => Value::Double(None),
+        JsonType::Decimal => Value::Decimal(None),
+        JsonType::Boolean => Value::Bool(None),
+        JsonType::Json => Value::Json(None),
+        JsonType::Binary => Value::Bytes(None),
+        JsonType::Uuid if backend == DbBackend::Postgres => Value::Uuid(None),
+        JsonType::Date if backend != DbBackend::Sqlite => Value::ChronoDate(None),
+        JsonType::Time if backend != DbBackend::Sqlite => Value::ChronoTime(None),
+        JsonType::DateTime if backend != DbBackend::Sqlite => Value::ChronoDateTime(None),
+        JsonType::DateTimeTz if backend != DbBackend::Sqlite => {
+            Value::ChronoDateTimeWithTimeZone(None)
+        }
+        _ => Value::String(None),
+    }
+}
+
+/// Converts a JSON value from a request into a parameter for `col`.
+pub fn to_sql(col: &Column, v: &Json, backend: DbBackend) -> Result<Value, ValueError> {
+    if v.is_null() {
+        return Ok(null_of(col.json_type, backend));
+    }
+    let sqlite = backend == DbBackend::Sqlite;
+    Ok(match col.json_type {
+        JsonType::Integer => Value::BigInt(Some(as_i64(v).ok_or_else(|| wrong(col, "an integer", v))?)),
+        JsonType::Float => Value::Double(Some(as_f64(v).ok_or_else(|| wrong(col, "a number", v))?)),
+        JsonType::Decimal => {
+            let d = as_decimal(v).ok_or_else(|| wrong(col, "a decimal number", v))?;
+            if sqlite {
+                Value::Double(Some(
+                    d.to_string().parse::<f64>().map_err(|_| wrong(col, "a decimal number", v))?,
+                ))
+            } else {
+                Value::Decimal(Some(d))
+            }
+        }
+        JsonType::Boolean => Value::Bool(Some(as_bool(v).ok_or_else(|| wrong(col, "true or false", v))?)),
+        JsonType::String => match v {
+            Json::String(s) => Value::String(Some(s.clone())),
+            Json::Number(n) => Value::String(Some(n.to_string())),
+            Json::Bool(b) => Value::String(Some(b.to_string())),
+            _ => return Err(wrong(col, "a string", v)),
+        },
+        JsonType::Uuid => {
+            let s = v.as_str().ok_or_else(|| wrong(col, "a UUID string", v))?;
+            let u = uuid::Uuid::parse_str(s).map_err(|_| wrong(col, "a UUID string", v))?;
+            if backend == DbBackend::Postgres {
+                Value::Uuid(Some(u))
+            } else {
+                Value::String(Some(u.to_string()))
+            }
+        }
+        JsonType::Date => {
+            let s = v.as_str().ok_or_else(|| wrong(col, "a date 'YYYY-MM-DD'", v))?;
+            let d = parse_date(s).ok_or_else(|| wrong(col, "a date 'YYYY-MM-DD'", v))?;
+            if sqlite {
+                Value::String(Some(d.format("%Y-%m-%d").to_string()))
+            } else {
+                Value::ChronoDate(Some(d))
+            }
+        }
+        JsonType::Time => {
+            let s = v.as_str().ok_or_else(|| wrong(col, "a time 'HH:MM:SS'", v))?;
+            let t = parse_time(s).ok_or_else(|| wrong(col, "a time 'HH:MM:SS'", v))?;
+            if sqlite {
+                Value::String(Some(t.format("%H:%M:%S%.f").to_string()))
+            } else {
+                Value::ChronoTime(Some(t))
+            }
+        }
+        JsonType::DateTime => {
+            let s = v.as_str().ok_or_else(|| wrong(col, "an ISO-8601 timestamp", v))?;
+            match parse_datetime(s) {
+                // SQLite keeps timestamps as text: store and compare in its own
+                // canonical form ('YYYY-MM-DD HH:MM:SS'), which sorts correctly.
+                Some(dt) if sqlite => Value::String(Some(dt.format("%Y-%m-%d %H:%M:%S%.f").to_string())),
+                Some(dt) => Value::ChronoDateTime(Some(dt)),
+                // A bare date compares as the start of that day.
+                None => match parse_date(s) {
+                    Some(d) if sqlite => Value::String(Some(d.format("%Y-%m-%d").to_string())),
+                    Some(d) => Value::ChronoDateTime(d.and_hms_opt(0, 0, 0)),
+                    None => return Err(wrong(col, "an ISO-8601 timestamp", v)),
+                },
+            }
+        }
+        JsonType::DateTimeTz => {
+            let s = v.as_str().ok_or_else(|| wrong(col, "an ISO-8601 timestamp with offset", v))?;
+            let dt = DateTime::parse_from_rfc3339(s)
+                .ok()
+                .or_else(|| parse_datetime(s).map(|n| n.and_utc().fixed_offset()))
+                .ok_or_else(|| wrong(col, "an ISO-8601 timestamp with offset", v))?;
+            if sqlite {
+                Value::String(Some(dt.to_rfc3339()))
+            } else {
+                Value::ChronoDateTimeWithTimeZone(Some(dt))
+            }
+        }
+        JsonType::Json => {
+            if sqlite {
+                Value::String(Some(v.to_string()))
+            } else {
+                Value::Json(Some(Box::new(v.clone())))
+            }
+        }
+        JsonType::Binary => {
+            let s = v.as_str().ok_or_else(|| wrong(col, "a base64 string", v))?;
+            Value::Bytes(Some(B64.decode(s).map_err(|_| wrong(col, "a base64 string", v))?))
+        }
+    })
+}
+
+fn as_i64(v: &Json) -> Option<i64> {
+    match v {
+        Json::Number(n) => n.as_i64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                .map(|f| f as i64)
+        }),
+        Json::String(s) => s.trim().parse().ok(),
+        Json::Bool(b) => Some(i64::from(*b)),
+        _ => None,
+    }
+}
+
+fn as_f64(v: &Json) -> Option<f64> {
+    match v {
+        Json::Number(n) => n.as_f64(),
+        Json::String(s) => s.trim().parse::<f64>().ok().filter(|f| f.is_finite()),
+        _ => None,
+    }
+}
+
+fn as_decimal(v: &Json) -> Option<Decimal> {
+    let text = match v {
+        Json::Number(n) => n.to_string(),
+        Json::String(s) => s.trim().to_string(),
+        _ => return None,
+    };
+    text.parse::<Decimal>()
+        .ok()
+        .or_else(|| Decimal::from_scientific(&text).ok())
+}
+
+fn as_bool(v: &Json) -> Option<bool> {
+    match v {
+        Json::Bool(b) => Some(*b),
+        Json::Number(n) => match n.as_i64() {
+            Some(0) => Some(false),
+            Some(1) => Some(true),
+            _ => None,
+        },
+        Json::String(s) => match s.to_ascii_lowercase().as_str() {
+            "true" | "1" => Some(true),
+            "false" | "0" => Some(false),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn parse_date(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
+}
+
+fn parse_time(s: &str) -> Option<NaiveTime> {
+    let s = s.trim();
+    NaiveTime::parse_from_str(s, "%H:%M:%S%.f")
+        .or_else(|_| NaiveTime::parse_from_str(s, "%H:%M"))
+        .ok()
+}
+
+fn parse_datetime(s: &str) -> Option<NaiveDateTime> {
+    let s = s.trim();
+    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"] {
+        if let Ok(dt) = NaiveDateTime::parse_from_str(s, fmt) {
+            return Some(dt);
+        }
+    }
+    DateTime::parse_from_rfc3339(s).ok().map(|d| d.naive_utc())
+}
+
+/// Reads column `idx` of a row as JSON, by the column's type.
+///
+/// SQLite is dynamically typed: a value that does not decode as the declared type
+/// is read as whatever it really holds, never an error.
+pub fn from_row(row: &QueryResult, idx: usize, ty: JsonType, backend: DbBackend) -> Json {
+    let typed = match ty {
+        JsonType::Integer => row.try_get_by_index::<Option<i64>>(idx).ok().map(|v| v.map(Json::from)),
+        JsonType::Float => row.try_get_by_index::<Option<f64>>(idx).ok().map(|v| v.map(Json::from)),
+        JsonType::Decimal if backend == DbBackend::Sqlite => {
+            row.try_get_by_index::<Option<f64>>(idx).ok().map(|v| v.map(Json::from))
+        }
+        JsonType::Decimal => row
+            .try_get_by_index::<Option<Decimal>>(idx)
+            .ok()
+            .map(|v| v.map(decimal_json)),
+        JsonType::Boolean => row.try_get_by_index::<Option<bool>>(idx).ok().map(|v| v.map(Json::from)),
+        JsonType::Binary => row
+            .try_get_by_index::<Option<Vec<u8>>>(idx)
+            .ok()
+            .map(|v| v.map(|b| Json::String(B64.encode(b)))),
+        JsonType::Json if backend != DbBackend::Sqlite => {
+            row.try_get_by_index::<Option<Json>>(idx).ok().map(|v| v.map(|j| j))
+        }
+        JsonType::Json => row
+            .try_get_by_index::<Option<String>>(idx)
+            .ok()
+            .map(|v| v.map(|s| serde_json::from_str(&s).unwrap_or(Json::String(s)))),
+        JsonType::Uuid if backend == DbBackend::Postgres => row
+            .try_get_by_index::<Option<uuid::Uuid>>(idx)
+            .ok()
+            .map(|v| v.map(|u| Json::String(u.to_string()))),
+        JsonType::Date if backend != DbBackend::Sqlite => row
+            .try_get_by_index::<Option<NaiveDate>>(idx)
+            .ok()
+            .map(|v| v.map(|d| Json::String(d.format("%Y-%m-%d").to_string()))),
+        JsonType::Time if backend != DbBackend::Sqlite => row
+            .try_get_by_index::<Option<NaiveTime>>(idx)
+            .ok()
+            .map(|v| v.map(|t| Json::String(t.format("%H:%M:%S%.f").to_string()))),
+        JsonType::DateTime if backend != DbBackend::Sqlite => row
+            .try_get_by_index::<Option<NaiveDateTime>>(idx)
+            .ok()
+            .map(|v| v.map(|t| Json::String(t.format("%Y-%m-%dT%H:%M:%S%.f").to_string()))),
+        JsonType::DateTimeTz if backend == DbBackend::Postgres => row
+            .try_get_by_index::<Option<DateTime<FixedOffset>>>(idx)
+            .ok()
+            .map(|v| v.map(|t| Json::String(t.to_rfc3339()))),
+        JsonType::DateTimeTz if backend == DbBackend::MySql => row
+            .try_get_by_index::<Option<DateTime<Utc>>>(idx)
+            .ok()
+            .map(|v| v.map(|t| Json::String(t.to_rfc3339()))),
+        JsonType::DateTime => row
+            .try_get_by_index::<Option<String>>(idx)
+            .ok()
+            .map(|v| v.map(|s| Json::String(iso_datetime(s)))),
+        _ => row.try_get_by_index::<Option<String>>(idx).ok().map(|v| v.map(Json::String)),
+    };
+    match typed {
+        Some(v) => v.unwrap_or(Json::Null),
+        None => dynamic(row, idx),
+    }
+}
+
+/// SQLite's text timestamps ('2009-01-01 00:00:00') as ISO-8601 ('2009-01-01T00:00:00').
+fn iso_datetime(s: String) -> String {
+    if s.len() >= 19 && s.as_bytes().get(10) == Some(&b' ') && parse_datetime(&s).is_some() {
+        let mut s = s;
+        s.replace_range(10..11, "T");
+        s
+    } else {
+        s
+    }
+}
+
+/// A decimal as a JSON number when f64 carries it exactly, else as a string.
+pub fn decimal_json(d: Decimal) -> Json {
+    let text = d.normalize().to_string();
+    match text.parse::<f64>() {
+        Ok(f) if f.is_finite() && format_f64(f) == text => Json::from(f),
+        _ => Json::String(d.to_string()),
+    }
+}
+
+fn format_f64(f: f64) -> String {
+    let s = f.to_string();
+    s.strip_suffix(".0").map(str::to_owned).unwrap_or(s)
+}
+
+/// Whatever the value really is, for columns whose declared type lies.
+fn dynamic(row: &QueryResult, idx: usize) -> Json {
+    if let Ok(v) = row.try_get_by_index::<Option<i64>>(idx) {
+        return v.map_or(Json::Null, Json::from);
+    }
+    if let Ok(v) = row.try_get_by_index::<Option<f64>>(idx) {
+        return v.map_or(Json::Null, Json::from);
+    }
+    if let Ok(v) = row.try_get_by_index::<Option<String>>(idx) {
+        return v.map_or(Json::Null, Json::String);
+    }
+    if let Ok(v) = row.try_get_by_index::<Option<Vec<u8>>>(idx) {
+        return v.map_or(Json::Null, |b| Json::String(B64.encode(b)));
+    }
+    Json::Null
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn col(ty: JsonType) -> Column {
+        Column {
+            name: "c".into(),
+            db_type: "X".into(),
+            json_type: ty,
+            nullable: true,
+            default: None,
+            is_primary_key: false,
+            auto_increment: false,
+        }
+    }
+
+    #[test]
+    fn coerces_and_rejects() {
+        let b = DbBackend::Sqlite;
+        assert_eq!(
+            to_sql(&col(JsonType::Integer), &Json::from("12"), b).unwrap(),
+            Value::BigInt(Some(12))
+        );
+        assert!(to_sql(&col(JsonType::Integer), &Json::from("x"), b).is_err());
+        assert!(to_sql(&col(JsonType::Integer), &Json::from(1.5), b).is_err());
+        assert_eq!(
+            to_sql(&col(JsonType::DateTime), &Json::from("2009-01-01T00:00:00"), b).unwrap(),
+            Value::String(Some("2009-01-01 00:00:00".into()))
+        );
+        assert!(to_sql(&col(JsonType::String), &serde_json::json!({"a":1}), b).is_err());
+    }
+
+    #[test]
+    fn decimals_stay_exact() {
+        assert_eq!(decimal_json("0.99".parse().unwrap()), Json::from(0.99));
+        assert_eq!(
+            decimal_json("12345678901234567890.12".parse().unwrap()),
+            Json::String("12345678901234567890.12".into())
+        );
+    }
+}

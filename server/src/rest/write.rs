@@ -1,0 +1,466 @@
+//! POST, PATCH, PUT, DELETE on tables and records.
+
+use axum::extract::Path;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use sea_orm::DbBackend;
+use serde_json::{Map, Value as Json, json};
+
+use super::params::{BatchMode, Params, batch_mode, parse_fields};
+use super::read::list_with;
+use super::{Service, ok};
+use crate::catalog::Table;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{AppQuery, JsonBody};
+use crate::query::exec::{self, Record};
+use crate::query::plan::{self, Cond, FieldInput, ReadInput};
+use crate::query::write::{self, BatchOutcome, Op, RecordError};
+
+type TablePath = Path<(String, String)>;
+type RecordPath = Path<(String, String, String)>;
+
+/// The records of a body: `{"resource":[…]}`, a bare array, or one object.
+fn records(body: Option<Json>) -> ApiResult<Vec<Map<String, Json>>> {
+    let body = body.ok_or_else(|| ApiError::bad_request("A JSON body with the record(s) is required."))?;
+    let list = match body {
+        Json::Object(mut o) if o.contains_key("resource") => match o.remove("resource") {
+            Some(Json::Array(a)) => a,
+            Some(Json::Object(r)) => vec![Json::Object(r)],
+            _ => return Err(ApiError::bad_request("'resource' must be an array of records.")),
+        },
+        Json::Object(o) => vec![Json::Object(o)],
+        Json::Array(a) => a,
+        _ => return Err(ApiError::bad_request("The body must be a record (an object) or {\"resource\":[records…]}.")),
+    };
+    if list.is_empty() {
+        return Err(ApiError::bad_request("The body holds no records."));
+    }
+    list.into_iter()
+        .enumerate()
+        .map(|(i, r)| match r {
+            Json::Object(o) => Ok(o),
+            _ => Err(ApiError::bad_request(format!("Record {} is not an object.", i + 1))),
+        })
+        .collect()
+}
+
+/// The single object of a body (a by-id write, or a write to all matches).
+fn single(body: Option<Json>) -> ApiResult<Map<String, Json>> {
+    let mut list = records(body)?;
+    if list.len() != 1 {
+        return Err(ApiError::bad_request("This write takes one object with the fields to change, not a list."));
+    }
+    Ok(list.remove(0))
+}
+
+fn writable(svc: &Service, table: &Table) -> ApiResult<()> {
+    if svc.runtime.config.read_only {
+        return Err(ApiError::Forbidden(format!("Service '{}' is read-only.", svc.runtime.name)));
+    }
+    if table.is_view {
+        return Err(ApiError::bad_request(format!("'{}' is a view: it can be read, not written.", table.name)));
+    }
+    Ok(())
+}
+
+fn record_error(e: RecordError) -> ApiError {
+    match e {
+        RecordError::Invalid(m) => ApiError::BadRequest(m),
+        RecordError::NotFound(m) => ApiError::NotFound(m),
+        RecordError::Conflict(m) => ApiError::Conflict { message: m, context: None },
+        RecordError::Internal(m) => ApiError::Internal(m),
+    }
+}
+
+/// Renders a batch: the keys (or `fields=`) of every record, or an error whose
+/// `context.resource` holds each record's key or error.
+async fn render(svc: &Service, table: &Table, key: &[String], p: &Params, outcome: BatchOutcome, status: StatusCode) -> ApiResult<Response> {
+    if outcome.all_ok() {
+        let keys: Vec<Record> = outcome.results.into_iter().filter_map(Result::ok).collect();
+        let resource = with_fields(svc, table, key, keys, p).await?;
+        return Ok((status, axum::Json(json!({ "resource": resource }))).into_response());
+    }
+    let failed: Vec<usize> = outcome
+        .results
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| r.is_err().then_some(i))
+        .collect();
+    if let Some(Err(RecordError::Internal(m))) = outcome.results.iter().find(|r| matches!(r, Err(RecordError::Internal(_)))) {
+        return Err(ApiError::Internal(m.clone()));
+    }
+    let all_conflicts = outcome.results.iter().filter_map(|r| r.as_ref().err()).all(|e| e.code() == 409);
+    let context_resource: Vec<Json> = outcome
+        .results
+        .iter()
+        .map(|r| match r {
+            Ok(k) if outcome.committed => Json::Object(k.clone()),
+            Ok(_) => Json::Null,
+            Err(e) => json!({ "error": { "code": e.code(), "message": e.message() } }),
+        })
+        .collect();
+    let total = outcome.results.len();
+    let first = failed
+        .first()
+        .and_then(|i| outcome.results[*i].as_ref().err())
+        .map(RecordError::message)
+        .unwrap_or_default()
+        .to_string();
+    if total == 1 {
+        if let Some(Err(e)) = outcome.results.into_iter().next() {
+            return Err(record_error(e));
+        }
+    }
+    let message = if outcome.committed {
+        format!(
+            "{} of {total} records failed and were skipped; the others were written (continue=true). First error: {first}",
+            failed.len()
+        )
+    } else {
+        format!(
+            "{} of {total} records failed, so nothing was written (a batch is one transaction; add continue=true to keep the good records). First error: {first}",
+            failed.len()
+        )
+    };
+    let context = json!({ "error": failed, "resource": context_resource });
+    Err(if all_conflicts {
+        ApiError::Conflict { message, context: Some(context) }
+    } else {
+        ApiError::BadRequestWith { message, context }
+    })
+}
+
+/// The written records as `fields=` asks (default: their key fields).
+async fn with_fields(svc: &Service, table: &Table, key: &[String], keys: Vec<Record>, p: &Params) -> ApiResult<Vec<Json>> {
+    let Some(fields) = p.text("fields") else {
+        return Ok(keys.into_iter().map(Json::Object).collect());
+    };
+    let fields = parse_fields(fields)?;
+    if fields.iter().any(|f| matches!(f, FieldInput::Aggregate { .. })) {
+        return Err(ApiError::bad_request("fields= on a write takes field names, not aggregates."));
+    }
+    let only_key = fields.iter().all(|f| matches!(f, FieldInput::Column(c) if key.contains(c)));
+    if only_key || keys.is_empty() {
+        return Ok(keys.into_iter().map(Json::Object).collect());
+    }
+    let limits = svc.limits();
+    let tuples = write::key_tuples(table, key, &keys, limits.backend);
+    let mut fetch_fields = fields.clone();
+    for k in key {
+        if !fields.iter().any(|f| matches!(f, FieldInput::Column(c) if c == k || c == "*")) {
+            fetch_fields.push(FieldInput::Column(k.clone()));
+        }
+    }
+    let input = ReadInput { fields: Some(fetch_fields), limit: Some(tuples.len() as u64), ..ReadInput::default() };
+    let table_arc = svc.table(&table.name)?;
+    let mut plan = plan::plan_read(&table_arc, &input, &svc.runtime.catalog, limits)?;
+    plan.filter = Some(Cond::KeyIn { columns: key.to_vec(), tuples });
+    let rows = exec::read(&svc.runtime.conn, &plan).await?;
+    let wanted: Vec<&str> = fields
+        .iter()
+        .filter_map(|f| match f {
+            FieldInput::Column(c) => Some(c.as_str()),
+            FieldInput::Aggregate { .. } => None,
+        })
+        .collect();
+    // Back in the order of the request, with only the asked fields.
+    let same_key = |a: &Record, b: &Record| key.iter().all(|k| a.get(k).map(json_key) == b.get(k).map(json_key));
+    Ok(keys
+        .iter()
+        .map(|k| {
+            rows.iter()
+                .find(|r| same_key(r, k))
+                .map(|r| {
+                    let rec: Record = r
+                        .iter()
+                        .filter(|(name, _)| wanted.contains(&"*") || wanted.contains(&name.as_str()))
+                        .map(|(a, b)| (a.clone(), b.clone()))
+                        .collect();
+                    Json::Object(rec)
+                })
+                .unwrap_or(Json::Object(k.clone()))
+        })
+        .collect())
+}
+
+fn json_key(v: &Json) -> String {
+    match v {
+        Json::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// `POST /_table/{table}`: create; or, with `X-HTTP-Method`, another verb (long
+/// filters can travel in the body of a POST).
+pub async fn create_or_get(svc: Service, Path((_s, table)): TablePath, headers: HeaderMap, AppQuery(q): AppQuery<Vec<(String, String)>>, JsonBody(body): JsonBody) -> ApiResult<Response> {
+    let tunnel = headers
+        .get("x-http-method")
+        .or_else(|| headers.get("x-http-method-override"))
+        .and_then(|v| v.to_str().ok())
+        .map(|s| s.trim().to_ascii_uppercase());
+    let mut p = Params(q);
+    match tunnel.as_deref() {
+        None | Some("POST") => create(svc, &table, p, body).await,
+        Some("GET") => {
+            if let Some(b) = body {
+                let Json::Object(o) = b else {
+                    return Err(ApiError::bad_request("With X-HTTP-Method: GET the body must be an object of query parameters, e.g. {\"filter\":\"…\"}."));
+                };
+                for (k, v) in o {
+                    let text = match v {
+                        Json::String(s) => s,
+                        Json::Array(a) => a.iter().map(json_key).collect::<Vec<_>>().join(","),
+                        other => other.to_string(),
+                    };
+                    p.0.push((k, text));
+                }
+            }
+            list_with(svc, &table, p).await
+        }
+        Some("PATCH") => update_table(svc, &table, p, body, false).await,
+        Some("PUT") => update_table(svc, &table, p, body, true).await,
+        Some("DELETE") => delete_table(svc, &table, p, body).await,
+        Some(other) => Err(ApiError::MethodNotAllowed(format!("X-HTTP-Method '{other}' is not supported here."))),
+    }
+}
+
+async fn create(svc: Service, table: &str, p: Params, body: Option<Json>) -> ApiResult<Response> {
+    let table = svc.table(table)?;
+    writable(&svc, &table)?;
+    let backend = svc.limits().backend;
+    let key = plan::key_columns(&table, p.text("id_field"))?;
+    let mode = batch_mode(&p)?;
+    let ops = records(body)?
+        .iter()
+        .map(|r| {
+            let set = write::typed_fields(&table, r, backend)?;
+            let given_key = write::record_key(&table, &key, r, backend)?.map(|(_, j)| j);
+            Ok(Op::Insert { set, given_key })
+        })
+        .collect();
+    let outcome = write::run_batch(&svc.runtime.conn, &table, &key, ops, mode == BatchMode::Continue).await?;
+    render(&svc, &table, &key, &p, outcome, StatusCode::CREATED).await
+}
+
+/// The SET list of a PATCH (given fields) or PUT (every non-key field: missing
+/// nullable ones become NULL; a missing required one is an error).
+fn set_list(table: &Table, key: &[String], rec: &Map<String, Json>, replace: bool, backend: DbBackend) -> Result<Vec<(String, sea_query::Value)>, RecordError> {
+    let mut set = write::typed_fields(table, rec, backend)?;
+    if replace {
+        let mut missing = Vec::new();
+        for c in &table.columns {
+            if key.contains(&c.name) || rec.contains_key(&c.name) {
+                continue;
+            }
+            if c.nullable {
+                set.push((c.name.clone(), crate::query::value::null_of(c.json_type, backend)));
+            } else {
+                missing.push(c.name.as_str());
+            }
+        }
+        if !missing.is_empty() {
+            return Err(RecordError::Invalid(format!(
+                "PUT replaces the whole record, and required field(s) {} are missing; use PATCH to change only some fields.",
+                missing.join(", ")
+            )));
+        }
+    }
+    if set.is_empty() {
+        return Err(RecordError::Invalid("The record names no field to change.".into()));
+    }
+    Ok(set)
+}
+
+/// Filter for writes addressed by `ids=` or `filter=`, if either is given.
+fn target_cond(table: &Table, key: &[String], p: &Params, backend: DbBackend) -> ApiResult<Option<Cond>> {
+    let mut conds = Vec::new();
+    if let Some(f) = p.text("filter") {
+        conds.push(plan::filter_cond(table, f, backend)?);
+    }
+    if let Some(ids) = p.text("ids") {
+        let tuples = plan::split_ids(key, ids)?;
+        conds.push(plan::key_in(table, key, &tuples, backend)?);
+    }
+    Ok(match conds.len() {
+        0 => None,
+        1 => conds.pop(),
+        _ => Some(Cond::And(conds)),
+    })
+}
+
+pub async fn update_many(svc: Service, Path((_s, table)): TablePath, AppQuery(q): AppQuery<Vec<(String, String)>>, JsonBody(body): JsonBody) -> ApiResult<Response> {
+    update_table(svc, &table, Params(q), body, false).await
+}
+
+pub async fn replace_many(svc: Service, Path((_s, table)): TablePath, AppQuery(q): AppQuery<Vec<(String, String)>>, JsonBody(body): JsonBody) -> ApiResult<Response> {
+    update_table(svc, &table, Params(q), body, true).await
+}
+
+async fn update_table(svc: Service, table: &str, p: Params, body: Option<Json>, replace: bool) -> ApiResult<Response> {
+    let table = svc.table(table)?;
+    writable(&svc, &table)?;
+    let backend = svc.limits().backend;
+    let key = plan::key_columns(&table, p.text("id_field"))?;
+    if let Some(cond) = target_cond(&table, &key, &p, backend)? {
+        let rec = single(body)?;
+        let set = set_list(&table, &key, &rec, replace, backend).map_err(record_error)?;
+        let keys = write::update_matching(&svc.runtime.conn, &table, &key, &cond, set).await?;
+        let resource = with_fields(&svc, &table, &key, keys, &p).await?;
+        return Ok(ok(json!({ "resource": resource })));
+    }
+    let mode = batch_mode(&p)?;
+    let ops = records(body)?
+        .iter()
+        .map(|r| {
+            let Some((kv, key_json)) = write::record_key(&table, &key, r, backend)? else {
+                return Err(RecordError::Invalid(format!(
+                    "The record has no key ({}): give it, or address the records with ids= or filter=.",
+                    key.join(", ")
+                )));
+            };
+            let rest: Map<String, Json> = r.iter().filter(|(k, _)| !key.contains(k)).map(|(a, b)| (a.clone(), b.clone())).collect();
+            let set = set_list(&table, &key, &rest, replace, backend)?;
+            Ok(Op::Update { key: kv, key_json, set })
+        })
+        .collect();
+    let outcome = write::run_batch(&svc.runtime.conn, &table, &key, ops, mode == BatchMode::Continue).await?;
+    render(&svc, &table, &key, &p, outcome, StatusCode::OK).await
+}
+
+/// A by-id write returns the record's key (or `fields=`) as an object, not a list.
+async fn one_record(svc: &Service, table: &Table, key: &[String], p: &Params, op: Result<Op, RecordError>) -> ApiResult<Response> {
+    let outcome = write::run_batch(&svc.runtime.conn, table, key, vec![op], false).await?;
+    let rec = match outcome.results.into_iter().next() {
+        Some(Ok(rec)) => rec,
+        Some(Err(e)) => return Err(record_error(e)),
+        None => return Err(ApiError::internal("a one-record batch returned nothing")),
+    };
+    let mut list = with_fields(svc, table, key, vec![rec], p).await?;
+    Ok(ok(list.pop().unwrap_or(Json::Null)))
+}
+
+fn id_key(table: &Table, key: &[String], id: &str, backend: DbBackend) -> ApiResult<(Vec<sea_query::Value>, Record)> {
+    let parts = plan::split_id(key, id)?;
+    let rec: Map<String, Json> = key.iter().cloned().zip(parts).collect();
+    match write::record_key(table, key, &rec, backend).map_err(record_error)? {
+        Some((vals, _)) => {
+            // Answer with typed JSON (5, not "5").
+            let json: Record = key
+                .iter()
+                .zip(&vals)
+                .map(|(k, v)| (k.clone(), typed_json(v, rec.get(k))))
+                .collect();
+            Ok((vals, json))
+        }
+        None => Err(ApiError::bad_request("The id is empty.")),
+    }
+}
+
+fn typed_json(v: &sea_query::Value, fallback: Option<&Json>) -> Json {
+    match v {
+        sea_query::Value::BigInt(Some(i)) => json!(i),
+        sea_query::Value::Double(Some(f)) => json!(f),
+        sea_query::Value::Bool(Some(b)) => json!(b),
+        _ => fallback.cloned().unwrap_or(Json::Null),
+    }
+}
+
+pub async fn update_one(svc: Service, Path((_s, table, id)): RecordPath, AppQuery(q): AppQuery<Vec<(String, String)>>, JsonBody(body): JsonBody) -> ApiResult<Response> {
+    by_id_update(svc, &table, &id, Params(q), body, false).await
+}
+
+pub async fn replace_one(svc: Service, Path((_s, table, id)): RecordPath, AppQuery(q): AppQuery<Vec<(String, String)>>, JsonBody(body): JsonBody) -> ApiResult<Response> {
+    by_id_update(svc, &table, &id, Params(q), body, true).await
+}
+
+async fn by_id_update(svc: Service, table: &str, id: &str, p: Params, body: Option<Json>, replace: bool) -> ApiResult<Response> {
+    let table = svc.table(table)?;
+    writable(&svc, &table)?;
+    let backend = svc.limits().backend;
+    let key = plan::key_columns(&table, p.text("id_field"))?;
+    let (kv, key_json) = id_key(&table, &key, id, backend)?;
+    let mut rec = single(body)?;
+    // A key in the body must name the same record as the URL.
+    for k in &key {
+        if let Some(v) = rec.remove(k) {
+            if !v.is_null() && json_key(&v) != key_json.get(k).map(json_key).unwrap_or_default() {
+                return Err(ApiError::bad_request(format!(
+                    "The body's '{k}' ({}) differs from the id in the URL; change keys with PATCH on the table.",
+                    json_key(&v)
+                )));
+            }
+        }
+    }
+    let op = set_list(&table, &key, &rec, replace, backend).map(|set| Op::Update { key: kv, key_json, set });
+    one_record(&svc, &table, &key, &p, op).await
+}
+
+pub async fn delete_one(svc: Service, Path((_s, table, id)): RecordPath, AppQuery(q): AppQuery<Vec<(String, String)>>) -> ApiResult<Response> {
+    let p = Params(q);
+    let table = svc.table(&table)?;
+    writable(&svc, &table)?;
+    let backend = svc.limits().backend;
+    let key = plan::key_columns(&table, p.text("id_field"))?;
+    let (kv, key_json) = id_key(&table, &key, &id, backend)?;
+    // fields= on a delete shows the record as it was.
+    let before = with_fields(&svc, &table, &key, vec![key_json.clone()], &p).await?;
+    let outcome = write::run_batch(&svc.runtime.conn, &table, &key, vec![Ok(Op::Delete { key: kv, key_json })], false).await?;
+    match outcome.results.into_iter().next() {
+        Some(Ok(_)) => Ok(ok(before.into_iter().next().unwrap_or(Json::Null))),
+        Some(Err(e)) => Err(record_error(e)),
+        None => Err(ApiError::internal("a one-record batch returned nothing")),
+    }
+}
+
+pub async fn delete_many(svc: Service, Path((_s, table)): TablePath, AppQuery(q): AppQuery<Vec<(String, String)>>, JsonBody(body): JsonBody) -> ApiResult<Response> {
+    delete_table(svc, &table, Params(q), body).await
+}
+
+async fn delete_table(svc: Service, table: &str, p: Params, body: Option<Json>) -> ApiResult<Response> {
+    let table = svc.table(table)?;
+    writable(&svc, &table)?;
+    let backend = svc.limits().backend;
+    let key = plan::key_columns(&table, p.text("id_field"))?;
+    if let Some(cond) = target_cond(&table, &key, &p, backend)? {
+        let before = if p.text("fields").is_some() {
+            let keys = write::keys_matching(&svc.runtime.conn, &table, &key, &cond).await?;
+            Some(with_fields(&svc, &table, &key, keys, &p).await?)
+        } else {
+            None
+        };
+        let keys = write::delete_matching(&svc.runtime.conn, &table, &key, &cond).await?;
+        let resource = before.unwrap_or_else(|| keys.into_iter().map(Json::Object).collect());
+        return Ok(ok(json!({ "resource": resource })));
+    }
+    if body.is_none() {
+        return Err(ApiError::bad_request(
+            "DELETE on a table needs ids=, filter= or a body of records with their keys; deleting every record at once is not allowed.",
+        ));
+    }
+    let mode = batch_mode(&p)?;
+    let ops = records(body)?
+        .iter()
+        .map(|r| match write::record_key(&table, &key, r, backend)? {
+            Some((kv, key_json)) => Ok(Op::Delete { key: kv, key_json }),
+            None => Err(RecordError::Invalid(format!("The record has no key ({}).", key.join(", ")))),
+        })
+        .collect();
+    let outcome = write::run_batch(&svc.runtime.conn, &table, &key, ops, mode == BatchMode::Continue).await?;
+    render(&svc, &table, &key, &p, outcome, StatusCode::OK).await
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn body_shapes() {
+        assert_eq!(records(Some(json!({"a": 1}))).unwrap().len(), 1);
+        assert_eq!(records(Some(json!({"resource": [{"a": 1}, {"a": 2}]}))).unwrap().len(), 2);
+        assert!(records(Some(json!({"resource": []}))).is_err());
+        assert!(records(Some(json!([1, 2]))).is_err());
+        assert!(records(Some(json!("x"))).is_err());
+        assert!(records(None).is_err());
+    }
+}
