@@ -4,9 +4,12 @@
 //! `auth` → `rest` (parse) → `query::plan` → `query::sql` → `query::exec` → response.
 
 pub mod admin;
+pub mod app;
 pub mod auth;
 pub mod catalog;
+pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod query;

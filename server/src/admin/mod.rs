@@ -1,1 +1,117 @@
-//! The `system` service: admin session and services CRUD.
+//! The `system` service: admin session and services CRUD, mounted by the app at
+//! `/api/v2/system`.
+//!
+//! Every route but login takes [`RequireAdmin`]. Errors are [`AdminError`]s that
+//! become the common envelope; database constraint violations become 409 rather
+//! than 500, because two admins racing for one name is not a bug.
+
+pub mod bootstrap;
+pub mod service;
+pub mod session;
+
+use axum::Router;
+use axum::routing::{get, post};
+use sea_orm::{DbErr, SqlErr};
+use serde_json::{Value, json};
+
+use crate::auth::secret::SecretError;
+use crate::auth::{AuthError, RequireAdmin};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    /// 400: the request is wrong in a way the sentence explains.
+    #[error("{0}")]
+    Invalid(String),
+    /// 400: the service's database could not be opened (the sentence says why).
+    #[error("{0}")]
+    Connect(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    #[error("system database error: {0}")]
+    Db(#[from] DbErr),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl From<AdminError> for ApiError {
+    fn from(e: AdminError) -> Self {
+        match e {
+            AdminError::Auth(a) => a.into(),
+            AdminError::Invalid(m) | AdminError::Connect(m) => ApiError::BadRequest(m),
+            AdminError::NotFound(m) => ApiError::NotFound(m),
+            AdminError::Conflict(m) => ApiError::Conflict {
+                message: m,
+                context: None,
+            },
+            // Decryption failing is an operator problem the admin can fix (restore
+            // the key, or send the password again): say so instead of a bare 500.
+            AdminError::Secret(s @ SecretError::Decrypt) => ApiError::BadRequest(format!(
+                "{s}; send the service's password again (PATCH its config.password) or restore the old key"
+            )),
+            AdminError::Secret(s) => ApiError::internal(s),
+            AdminError::Db(db) => match db.sql_err() {
+                Some(SqlErr::UniqueConstraintViolation(_)) => ApiError::Conflict {
+                    message: "this conflicts with an existing record: a name that must be unique is already taken".into(),
+                    context: None,
+                },
+                Some(SqlErr::ForeignKeyConstraintViolation(_)) => ApiError::Conflict {
+                    message: "this refers to a record that does not exist, or is still referred to by another".into(),
+                    context: None,
+                },
+                _ => ApiError::internal(db),
+            },
+            AdminError::Internal(m) => ApiError::Internal(m),
+        }
+    }
+}
+
+/// The handler for a known path called with a method it does not serve: our
+/// envelope instead of axum's empty 405 (axum still adds the `Allow` header).
+/// Reusable by other routers via `.method_not_allowed_fallback(method_not_allowed)`.
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed(
+        "this method is not allowed on this path; the 'Allow' response header lists the ones that are".into(),
+    )
+}
+
+/// The routes of the `system` service, relative to `/api/v2/system`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(resources))
+        .route(
+            "/admin/session",
+            post(session::login)
+                .get(session::current)
+                .delete(session::logout),
+        )
+        .route("/service", get(service::list).post(service::create))
+        .route("/service/_test", post(service::test))
+        .route(
+            "/service/{key}",
+            get(service::get_one)
+                .put(service::replace)
+                .patch(service::update)
+                .delete(service::delete),
+        )
+        .route("/service/{key}/_refresh", post(service::refresh))
+        // Must come last: it applies to the routes registered before it.
+        .method_not_allowed_fallback(method_not_allowed)
+}
+
+/// `GET /api/v2/system`: what the system service offers, DreamFactory-style.
+async fn resources(_admin: RequireAdmin) -> axum::Json<Value> {
+    axum::Json(json!({
+        "resource": [
+            { "name": "admin/session" },
+            { "name": "service" },
+        ]
+    }))
+}

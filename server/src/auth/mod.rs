@@ -1,5 +1,200 @@
 //! Who is calling: admin sessions (JWT), later API keys; and the secrets we keep.
+//!
+//! Handlers take a [`Caller`] argument to require credentials, or
+//! `Option<Caller>` where anonymous calls are allowed but bad credentials are
+//! still refused (a wrong token is an error, not "anonymous").
 
 pub mod jwt;
 pub mod password;
 pub mod secret;
+
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
+use axum::http::HeaderMap;
+use axum::http::request::Parts;
+use chrono::{DateTime, Utc};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+const LOGIN_HINT: &str = "POST /api/v2/system/admin/session to get one";
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error(
+        "no credentials: send an admin session token as 'Authorization: Bearer …' (POST /api/v2/system/admin/session to get one)"
+    )]
+    Missing,
+    #[error("the session token has expired: log in again ({LOGIN_HINT})")]
+    Expired,
+    #[error("the session token is not valid ({LOGIN_HINT})")]
+    Invalid,
+    #[error("this session has ended (logged out): log in again ({LOGIN_HINT})")]
+    Revoked,
+    #[error("the Authorization header must be 'Bearer <session token>'")]
+    BadScheme,
+    #[error(
+        "API keys are not enabled yet: use an admin session token ('Authorization: Bearer …', {LOGIN_HINT})"
+    )]
+    ApiKeysDisabled,
+    #[error("email or password is incorrect")]
+    BadLogin,
+    /// Bugs or exhausted resources, never the caller's fault: 500.
+    #[error("cannot hash a password: {0}")]
+    Hash(String),
+    #[error("cannot sign a session token: {0}")]
+    Sign(String),
+}
+
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> Self {
+        match e {
+            AuthError::Hash(_) | AuthError::Sign(_) => ApiError::internal(e),
+            other => ApiError::Unauthorized(other.to_string()),
+        }
+    }
+}
+
+/// An authenticated caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Caller {
+    /// An admin session: full access. `jti`/`expires_at` identify the session so
+    /// that logout can revoke exactly it.
+    Admin {
+        id: i32,
+        email: String,
+        jti: String,
+        expires_at: DateTime<Utc>,
+    },
+}
+
+impl Caller {
+    pub fn is_admin(&self) -> bool {
+        matches!(self, Caller::Admin { .. })
+    }
+}
+
+/// Credentials as sent, before checking them.
+enum Credentials<'a> {
+    Session(&'a str),
+    ApiKey,
+    Malformed(AuthError),
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+}
+
+/// A session token wins over an API key when both are sent.
+fn credentials(parts: &Parts) -> Option<Credentials<'_>> {
+    let h = &parts.headers;
+    if let Some(auth) = header(h, "authorization") {
+        let mut it = auth.splitn(2, ' ');
+        let scheme = it.next().unwrap_or_default();
+        let token = it.next().map(str::trim).unwrap_or_default();
+        return Some(
+            if scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() {
+                Credentials::Session(token)
+            } else {
+                Credentials::Malformed(AuthError::BadScheme)
+            },
+        );
+    }
+    if let Some(t) =
+        header(h, "x-session-token").or_else(|| header(h, "x-dreamfactory-session-token"))
+    {
+        return Some(Credentials::Session(t));
+    }
+    let query_key = parts.uri.query().is_some_and(|q| {
+        q.split('&')
+            .any(|pair| pair.split('=').next() == Some("api_key") && pair.len() > "api_key=".len())
+    });
+    if header(h, "x-api-key").is_some()
+        || header(h, "x-dreamfactory-api-key").is_some()
+        || query_key
+    {
+        return Some(Credentials::ApiKey);
+    }
+    None
+}
+
+fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Caller>, AuthError> {
+    match credentials(parts) {
+        None => Ok(None),
+        Some(Credentials::Malformed(e)) => Err(e),
+        Some(Credentials::ApiKey) => Err(AuthError::ApiKeysDisabled),
+        Some(Credentials::Session(token)) => {
+            let claims = state.jwt.verify(token)?;
+            Ok(Some(Caller::Admin {
+                id: claims.sub,
+                email: claims.email.clone(),
+                expires_at: claims.expires_at(),
+                jti: claims.jti,
+            }))
+        }
+    }
+}
+
+/// Cached in the request's extensions: a middleware and a handler that both ask
+/// verify the token once.
+fn cached_or_authenticate(
+    parts: &mut Parts,
+    state: &AppState,
+) -> Result<Option<Caller>, AuthError> {
+    if let Some(c) = parts.extensions.get::<Caller>() {
+        return Ok(Some(c.clone()));
+    }
+    let caller = authenticate(parts, state)?;
+    if let Some(c) = &caller {
+        parts.extensions.insert(c.clone());
+    }
+    Ok(caller)
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        cached_or_authenticate(parts, state)?.ok_or_else(|| AuthError::Missing.into())
+    }
+}
+
+impl OptionalFromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        Ok(cached_or_authenticate(parts, state)?)
+    }
+}
+
+/// A [`Caller`] that must be an admin: the extractor for the `system` service.
+/// Other callers (apps, once API keys exist) get 403.
+#[derive(Debug, Clone)]
+pub struct RequireAdmin(pub Caller);
+
+impl FromRequestParts<AppState> for RequireAdmin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let caller =
+            <Caller as FromRequestParts<AppState>>::from_request_parts(parts, state).await?;
+        if !caller.is_admin() {
+            return Err(ApiError::Forbidden(
+                "only an admin session may use the system service".into(),
+            ));
+        }
+        Ok(RequireAdmin(caller))
+    }
+}

@@ -3,8 +3,8 @@
 //! Hashing and verifying are deliberately slow (that is the point of argon2):
 //! async callers should run them on `spawn_blocking`, see [`verify_blocking`].
 
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 
 use super::AuthError;
 

@@ -22,7 +22,9 @@ const PASSWORD_KEY_LABEL: &str = "apiforge-service-password";
 
 #[derive(Debug, thiserror::Error)]
 pub enum SecretError {
-    #[error("APIFORGE_SECRET is set but empty: give it a long random value, or unset it to use the key file")]
+    #[error(
+        "APIFORGE_SECRET is set but empty: give it a long random value, or unset it to use the key file"
+    )]
     EmptySecret,
     #[error("cannot read the key file '{path}': {source}")]
     Read {
@@ -110,7 +112,9 @@ impl SecretBox {
     }
 
     pub fn decrypt(&self, stored: &str) -> Result<String, SecretError> {
-        let raw = B64.decode(stored.trim()).map_err(|_| SecretError::Decrypt)?;
+        let raw = B64
+            .decode(stored.trim())
+            .map_err(|_| SecretError::Decrypt)?;
         if raw.len() < NONCE_LEN {
             return Err(SecretError::Decrypt);
         }
@@ -176,7 +180,8 @@ mod tests {
     use super::*;
 
     fn temp_dir(tag: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("apiforge-secret-{tag}-{}", uuid::Uuid::new_v4()));
+        let dir =
+            std::env::temp_dir().join(format!("apiforge-secret-{tag}-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).expect("temp dir");
         dir
     }
@@ -190,7 +195,10 @@ mod tests {
         assert_eq!(b.decrypt(&a1).expect("dec"), "s3cret");
         let other = SecretBox::from_master([8; 32]);
         let err = other.decrypt(&a1).expect_err("wrong key");
-        assert!(err.to_string().contains("APIFORGE_SECRET or the key file changed"));
+        assert!(
+            err.to_string()
+                .contains("APIFORGE_SECRET or the key file changed")
+        );
         assert!(b.decrypt("garbage!").is_err());
         assert!(!format!("{b:?}").contains('7'));
     }
@@ -202,7 +210,10 @@ mod tests {
         let b = SecretBox::load_or_create(&dir, Some("hello")).expect("box");
         assert_eq!(a.derive_key("jwt"), b.derive_key("jwt"));
         assert_ne!(a.derive_key("jwt"), a.derive_key("other"));
-        assert!(!dir.join(KEY_FILE).exists(), "no key file when the env secret is set");
+        assert!(
+            !dir.join(KEY_FILE).exists(),
+            "no key file when the env secret is set"
+        );
         assert!(SecretBox::load_or_create(&dir, Some("  ")).is_err());
         let _ = std::fs::remove_dir_all(dir);
     }

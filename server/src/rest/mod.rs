@@ -18,6 +18,7 @@ use axum::routing::get;
 use axum::Json;
 use serde_json::json;
 
+use crate::auth::Caller;
 use crate::catalog::Table;
 use crate::error::{ApiError, ApiResult};
 use crate::query::exec::ExecError;
@@ -142,11 +143,3 @@ pub fn ok(v: serde_json::Value) -> axum::response::Response {
     Json(v).into_response()
 }
 
-// TEMP until auth lands.
-pub struct Caller;
-impl FromRequestParts<AppState> for Caller {
-    type Rejection = ApiError;
-    async fn from_request_parts(_parts: &mut Parts, _state: &AppState) -> Result<Self, Self::Rejection> {
-        Ok(Caller)
-    }
-}
