@@ -51,12 +51,17 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
         Command::Serve { .. } => serve(settings).await,
         Command::Migrate { .. } => {
             let db = open_system_db(&settings).await?;
-            println!("migrations applied to {}", redact_url(&settings.system_database_url()));
+            println!(
+                "migrations applied to {}",
+                redact_url(&settings.system_database_url())
+            );
             drop(db);
             Ok(())
         }
         Command::Admin {
-            command: AdminCommand::Create { email, password, .. },
+            command: AdminCommand::Create {
+                email, password, ..
+            },
         } => {
             let db = open_system_db(&settings).await?;
             admin::bootstrap::create_admin(&db, &email, &password)
@@ -96,7 +101,9 @@ pub async fn open_system_db(settings: &Settings) -> Result<DatabaseConnection, S
         url: redact_url(&url),
         detail,
     };
-    let db = Database::connect(opts).await.map_err(|e| fail(e.to_string()))?;
+    let db = Database::connect(opts)
+        .await
+        .map_err(|e| fail(e.to_string()))?;
     migration::Migrator::up(&db, None)
         .await
         .map_err(|e| fail(format!("migration failed: {e}")))?;
@@ -168,7 +175,8 @@ async fn request_context(req: Request, next: Next) -> Response {
         .filter(|v| !v.is_empty() && v.len() <= 64)
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
-    let span = tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path());
+    let span =
+        tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path());
     let started = std::time::Instant::now();
     let mut resp = REQUEST_ID
         .scope(id.clone(), next.run(req).instrument(span.clone()))
@@ -176,9 +184,17 @@ async fn request_context(req: Request, next: Next) -> Response {
     let status = resp.status();
     span.in_scope(|| {
         if status.is_server_error() {
-            tracing::warn!(status = status.as_u16(), elapsed_ms = started.elapsed().as_millis() as u64, "request failed");
+            tracing::warn!(
+                status = status.as_u16(),
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "request failed"
+            );
         } else {
-            tracing::debug!(status = status.as_u16(), elapsed_ms = started.elapsed().as_millis() as u64, "request");
+            tracing::debug!(
+                status = status.as_u16(),
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "request"
+            );
         }
     });
     if let Ok(v) = axum::http::HeaderValue::from_str(&id) {
@@ -189,7 +205,9 @@ async fn request_context(req: Request, next: Next) -> Response {
 
 /// Builds the state, binds the listener and runs the demo setup: what both
 /// [`serve`] and [`spawn`] need before accepting connections.
-async fn prepare(settings: &Settings) -> Result<(AppState, tokio::net::TcpListener, SocketAddr), StartError> {
+async fn prepare(
+    settings: &Settings,
+) -> Result<(AppState, tokio::net::TcpListener, SocketAddr), StartError> {
     let state = build_state(settings).await?;
     let listener = tokio::net::TcpListener::bind(&settings.bind)
         .await

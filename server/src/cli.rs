@@ -7,7 +7,11 @@ use clap::{Parser, Subcommand};
 use crate::config::Overrides;
 
 #[derive(Debug, Parser)]
-#[command(name = "apiforge", version, about = "A SQL database as a REST API, in one binary")]
+#[command(
+    name = "apiforge",
+    version,
+    about = "A SQL database as a REST API, in one binary"
+)]
 pub struct Cli {
     /// Optional TOML config file (also APIFORGE_CONFIG).
     #[arg(long, global = true, env = "APIFORGE_CONFIG")]

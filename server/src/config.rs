@@ -65,7 +65,10 @@ impl std::fmt::Debug for Settings {
         f.debug_struct("Settings")
             .field("bind", &self.bind)
             .field("data_dir", &self.data_dir)
-            .field("database_url", &self.database_url.as_deref().map(redact_url))
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(redact_url),
+            )
             .field("demo", &self.demo)
             .field("admin_email", &self.admin_email)
             .field("admin_password", &redact(&self.admin_password))
@@ -95,7 +98,10 @@ pub struct ConfigError(String);
 
 impl Settings {
     /// Layers the sources; `overrides` are the command-line flags that were given.
-    pub fn load(file: Option<&std::path::Path>, overrides: &Overrides) -> Result<Self, ConfigError> {
+    pub fn load(
+        file: Option<&std::path::Path>,
+        overrides: &Overrides,
+    ) -> Result<Self, ConfigError> {
         let mut fig = Figment::from(Serialized::defaults(Settings::default()));
         if let Some(path) = file {
             if !path.exists() {

@@ -27,7 +27,11 @@ pub enum DemoError {
     Setup(String),
 }
 
-pub async fn setup(state: &AppState, settings: &Settings, addr: SocketAddr) -> Result<(), DemoError> {
+pub async fn setup(
+    state: &AppState,
+    settings: &Settings,
+    addr: SocketAddr,
+) -> Result<(), DemoError> {
     let path = settings.data_dir.join("chinook.sqlite");
     if !path.exists() {
         std::fs::write(&path, CHINOOK).map_err(|source| DemoError::Write {
@@ -52,7 +56,10 @@ pub async fn setup(state: &AppState, settings: &Settings, addr: SocketAddr) -> R
 
     // Without an admin nobody could call the API: make one and show its password once.
     let mut login_hint = String::from("with your admin email and password");
-    let mut email = settings.admin_email.clone().unwrap_or_else(|| DEMO_ADMIN.into());
+    let mut email = settings
+        .admin_email
+        .clone()
+        .unwrap_or_else(|| DEMO_ADMIN.into());
     let mut password = String::from("YOUR_PASSWORD");
     if settings.admin_email.is_none() {
         let generated = random_password();

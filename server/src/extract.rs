@@ -30,9 +30,10 @@ pub fn json_rejection(rejection: JsonRejection) -> ApiError {
         JsonRejection::MissingJsonContentType(_) => ApiError::bad_request(
             "The request body must be JSON: send the header 'Content-Type: application/json'.",
         ),
-        JsonRejection::JsonSyntaxError(e) => {
-            ApiError::bad_request(format!("The request body is not valid JSON: {}", source_text(&e)))
-        }
+        JsonRejection::JsonSyntaxError(e) => ApiError::bad_request(format!(
+            "The request body is not valid JSON: {}",
+            source_text(&e)
+        )),
         JsonRejection::JsonDataError(e) => ApiError::bad_request(format!(
             "The request body does not have the expected shape: {}",
             source_text(&e)
@@ -91,13 +92,15 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|e| {
-            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::PayloadTooLarge("The request body is too large.".into())
-            } else {
-                ApiError::bad_request("The request body could not be read.")
-            }
-        })?;
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|e| {
+                if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::PayloadTooLarge("The request body is too large.".into())
+                } else {
+                    ApiError::bad_request("The request body could not be read.")
+                }
+            })?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(JsonBody(None));
         }

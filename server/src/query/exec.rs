@@ -18,6 +18,10 @@ use crate::catalog::{JsonType, RelationKind};
 
 pub type Record = Map<String, Json>;
 
+/// Most key values bound in one statement that looks rows up by key (related
+/// rows, written records): well under every driver's parameter limit.
+pub const KEY_VALUES_PER_STATEMENT: usize = 10_000;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ExecError {
     /// Unique or foreign-key conflict: 409.
@@ -71,8 +75,15 @@ pub fn classify(e: &DbErr) -> ExecError {
 /// SQLite says `NOT NULL constraint failed: Album.Title`: name the field.
 fn not_null_column(text: &str) -> Option<String> {
     let rest = text.split("NOT NULL constraint failed: ").nth(1)?;
-    let qualified: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '.').collect();
-    qualified.rsplit('.').next().filter(|s| !s.is_empty()).map(str::to_owned)
+    let qualified: String = rest
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '.')
+        .collect();
+    qualified
+        .rsplit('.')
+        .next()
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
 }
 
 /// The JSON type of each selected expression of `sql::select(plan)`, in order.
@@ -88,7 +99,9 @@ fn select_types(plan: &ReadPlan) -> Vec<(String, JsonType)> {
                     let ty = match (func, column) {
                         (AggFunc::Count, _) => JsonType::Integer,
                         (AggFunc::Avg, _) => JsonType::Float,
-                        (_, Some(i)) if cols[*i].json_type == JsonType::Integer => JsonType::Integer,
+                        (_, Some(i)) if cols[*i].json_type == JsonType::Integer => {
+                            JsonType::Integer
+                        }
                         (AggFunc::Sum, _) => JsonType::Float,
                         (_, Some(i)) => cols[*i].json_type,
                         (_, None) => JsonType::String,
@@ -178,13 +191,13 @@ fn key_of<'a>(values: impl Iterator<Item = &'a Json>) -> Option<String> {
     Some(k)
 }
 
-fn load_related<'a, C: ConnectionTrait>(
+fn load_related<'a, C>(
     conn: &'a C,
     plan: &'a ReadPlan,
     parents: &'a mut [Record],
 ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), ExecError>> + Send + 'a>>
 where
-    C: Sync,
+    C: ConnectionTrait + Sync,
 {
     Box::pin(async move {
         for rp in &plan.related {
@@ -203,7 +216,13 @@ async fn load_relation<C: ConnectionTrait>(
     let backend = conn.get_database_backend();
     let rel = &rp.relation;
     let single = rel.kind == RelationKind::BelongsTo;
-    let empty = || if single { Json::Null } else { Json::Array(Vec::new()) };
+    let empty = || {
+        if single {
+            Json::Null
+        } else {
+            Json::Array(Vec::new())
+        }
+    };
 
     // Distinct parent keys, typed for binding.
     let key_cols: Vec<_> = rel
@@ -214,8 +233,14 @@ async fn load_relation<C: ConnectionTrait>(
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut keys = Vec::new();
     for p in parents.iter() {
-        let vals: Vec<&Json> = rel.columns.iter().map(|c| p.get(c).unwrap_or(&Json::Null)).collect();
-        let Some(k) = key_of(vals.iter().copied()) else { continue };
+        let vals: Vec<&Json> = rel
+            .columns
+            .iter()
+            .map(|c| p.get(c).unwrap_or(&Json::Null))
+            .collect();
+        let Some(k) = key_of(vals.iter().copied()) else {
+            continue;
+        };
         let n = seen.entry(k).or_insert(0);
         *n += 1;
         if *n == 1 {
@@ -232,7 +257,14 @@ async fn load_relation<C: ConnectionTrait>(
 
     let mut groups: HashMap<String, Vec<Record>> = HashMap::new();
     if !keys.is_empty() {
-        let rows = conn.query_all(&sql::related_select(rp, &keys)).await?;
+        // One statement per KEY_VALUES_PER_STATEMENT bound key values: drivers cap
+        // the parameters of a statement (SQLite at 32766). A parent's rows all
+        // come from the same chunk, so per-parent limits and order hold.
+        let per_chunk = (KEY_VALUES_PER_STATEMENT / rel.columns.len().max(1)).max(1);
+        let mut rows = Vec::new();
+        for chunk in keys.chunks(per_chunk) {
+            rows.extend(conn.query_all(&sql::related_select(rp, chunk)).await?);
+        }
         let types = select_types(&rp.plan);
         let nkeys = rel.columns.len();
         let mut children = Vec::with_capacity(rows.len());
@@ -240,7 +272,14 @@ async fn load_relation<C: ConnectionTrait>(
         for row in &rows {
             children.push(decode(row, &types, backend));
             let kv: Vec<Json> = (0..nkeys)
-                .map(|i| value::from_row(row, types.len() + i, key_cols.get(i).map_or(JsonType::String, |c| c.json_type), backend))
+                .map(|i| {
+                    value::from_row(
+                        row,
+                        types.len() + i,
+                        key_cols.get(i).map_or(JsonType::String, |c| c.json_type),
+                        backend,
+                    )
+                })
                 .collect();
             child_keys.push(key_of(kv.iter()));
         }
@@ -259,11 +298,19 @@ async fn load_relation<C: ConnectionTrait>(
             None => empty(),
             Some(k) => {
                 let shared = seen.get(&k).copied().unwrap_or(0) > 1;
-                let found = if shared { groups.get(&k).cloned() } else { groups.remove(&k) };
+                let found = if shared {
+                    groups.get(&k).cloned()
+                } else {
+                    groups.remove(&k)
+                };
                 match found {
                     None => empty(),
                     Some(mut list) if single => {
-                        if list.is_empty() { Json::Null } else { Json::Object(list.swap_remove(0)) }
+                        if list.is_empty() {
+                            Json::Null
+                        } else {
+                            Json::Object(list.swap_remove(0))
+                        }
                     }
                     Some(list) => Json::Array(list.into_iter().map(Json::Object).collect()),
                 }

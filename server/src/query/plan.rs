@@ -34,7 +34,10 @@ fn invalid(msg: impl Into<String>) -> PlanError {
 pub enum FieldInput {
     Column(String),
     /// `COUNT(*)`, `SUM(col)`, …: `column` is None for `*`.
-    Aggregate { func: AggFunc, column: Option<String> },
+    Aggregate {
+        func: AggFunc,
+        column: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,20 +100,47 @@ pub enum Cond {
     And(Vec<Cond>),
     Or(Vec<Cond>),
     Not(Box<Cond>),
-    Cmp { column: String, op: CmpOp, value: Value },
-    IsNull { column: String, negated: bool },
-    In { column: String, values: Vec<Value>, negated: bool },
+    Cmp {
+        column: String,
+        op: CmpOp,
+        value: Value,
+    },
+    IsNull {
+        column: String,
+        negated: bool,
+    },
+    In {
+        column: String,
+        values: Vec<Value>,
+        negated: bool,
+    },
     /// `pattern` uses `%`/`_` wildcards; when `escaped`, `\` escapes them.
-    Like { column: String, pattern: String, negated: bool, escaped: bool },
-    Between { column: String, low: Value, high: Value },
+    Like {
+        column: String,
+        pattern: String,
+        negated: bool,
+        escaped: bool,
+    },
+    Between {
+        column: String,
+        low: Value,
+        high: Value,
+    },
     /// Rows whose key columns equal one of the tuples (ids=, by-id access).
-    KeyIn { columns: Vec<String>, tuples: Vec<Vec<Value>> },
+    KeyIn {
+        columns: Vec<String>,
+        tuples: Vec<Vec<Value>>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Output {
     Column(usize),
-    Aggregate { func: AggFunc, column: Option<usize>, name: String },
+    Aggregate {
+        func: AggFunc,
+        column: Option<usize>,
+        name: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -136,7 +166,9 @@ pub struct RelatedPlan {
 
 impl ReadPlan {
     pub fn is_aggregate(&self) -> bool {
-        self.output.iter().any(|o| matches!(o, Output::Aggregate { .. }))
+        self.output
+            .iter()
+            .any(|o| matches!(o, Output::Aggregate { .. }))
     }
 
     /// Columns the SQL must select: the output plus what relations join on.
@@ -151,10 +183,10 @@ impl ReadPlan {
             .collect();
         for rel in &self.related {
             for name in &rel.relation.columns {
-                if let Some(i) = self.table.column_index(name) {
-                    if !cols.contains(&i) {
-                        cols.push(i);
-                    }
+                if let Some(i) = self.table.column_index(name)
+                    && !cols.contains(&i)
+                {
+                    cols.push(i);
                 }
             }
         }
@@ -169,16 +201,28 @@ pub struct Limits {
     pub backend: DbBackend,
 }
 
+/// Largest limit or offset sent to the database (`i64::MAX`: drivers bind them
+/// as signed integers, and SQLite's would panic on more).
+const MAX_SQL_INT: u64 = i64::MAX as u64;
+
+/// Most values in one `ids=` (every one becomes a bound parameter).
+pub const MAX_ID_VALUES: usize = 10_000;
+
 /// Deepest `related` nesting accepted.
 pub const MAX_RELATED_DEPTH: usize = 4;
 
 pub fn table<'a>(catalog: &'a Catalog, name: &str) -> Result<&'a Arc<Table>, PlanError> {
-    catalog
-        .table(name)
-        .ok_or_else(|| PlanError::NotFound(format!("Table '{name}' does not exist in this service.")))
+    catalog.table(name).ok_or_else(|| {
+        PlanError::NotFound(format!("Table '{name}' does not exist in this service."))
+    })
 }
 
-pub fn plan_read(table: &Arc<Table>, input: &ReadInput, catalog: &Catalog, limits: Limits) -> Result<ReadPlan, PlanError> {
+pub fn plan_read(
+    table: &Arc<Table>,
+    input: &ReadInput,
+    catalog: &Catalog,
+    limits: Limits,
+) -> Result<ReadPlan, PlanError> {
     plan_level(table, input, catalog, limits, 0, true)
 }
 
@@ -191,7 +235,9 @@ fn plan_level(
     top: bool,
 ) -> Result<ReadPlan, PlanError> {
     let column = |name: &str, what: &str| -> Result<usize, PlanError> {
-        table.column_index(name).ok_or_else(|| unknown_column(table, name, what))
+        table
+            .column_index(name)
+            .ok_or_else(|| unknown_column(table, name, what))
     };
 
     let output = match &input.fields {
@@ -221,14 +267,22 @@ fn plan_level(
                                 )));
                             }
                         } else if *func != AggFunc::Count {
-                            return Err(invalid(format!("{}(*) is not valid; name a field, as in {}(Milliseconds).", func.name(), func.name())));
+                            return Err(invalid(format!(
+                                "{}(*) is not valid; name a field, as in {}(Milliseconds).",
+                                func.name(),
+                                func.name()
+                            )));
                         }
                         let name = format!(
                             "{}({})",
                             func.name(),
                             idx.map_or("*", |i| table.columns[i].name.as_str())
                         );
-                        out.push(Output::Aggregate { func: *func, column: idx, name });
+                        out.push(Output::Aggregate {
+                            func: *func,
+                            column: idx,
+                            name,
+                        });
                     }
                 }
             }
@@ -244,17 +298,19 @@ fn plan_level(
     let aggregate = output.iter().any(|o| matches!(o, Output::Aggregate { .. }));
     if aggregate || !group.is_empty() {
         for o in &output {
-            if let Output::Column(i) = o {
-                if !group.contains(i) {
-                    return Err(invalid(format!(
-                        "Field '{}' must be in group= when fields= has aggregates.",
-                        table.columns[*i].name
-                    )));
-                }
+            if let Output::Column(i) = o
+                && !group.contains(i)
+            {
+                return Err(invalid(format!(
+                    "Field '{}' must be in group= when fields= has aggregates.",
+                    table.columns[*i].name
+                )));
             }
         }
         if !input.related.is_empty() || input.related_all {
-            return Err(invalid("related= cannot be combined with aggregates or group=."));
+            return Err(invalid(
+                "related= cannot be combined with aggregates or group=.",
+            ));
         }
     }
 
@@ -294,23 +350,34 @@ fn plan_level(
         Some(l) => Some(l),
         None if top => Some(limits.max_records),
         None => None,
-    };
+    }
+    // Bound as a signed 64-bit parameter: a larger value must not reach the driver.
+    .map(|l| l.min(MAX_SQL_INT));
     if !top && input.offset.is_some_and(|o| o > 0) {
-        return Err(invalid("offset is not supported on related records; use REL.limit and REL.filter."));
+        return Err(invalid(
+            "offset is not supported on related records; use REL.limit and REL.filter.",
+        ));
     }
 
     let mut related = Vec::new();
-    if input.related_all || !input.related.is_empty() {
-        if depth >= MAX_RELATED_DEPTH {
-            return Err(invalid(format!("related= nests at most {MAX_RELATED_DEPTH} levels deep.")));
-        }
+    if (input.related_all || !input.related.is_empty()) && depth >= MAX_RELATED_DEPTH {
+        return Err(invalid(format!(
+            "related= nests at most {MAX_RELATED_DEPTH} levels deep."
+        )));
     }
     if input.related_all {
         for rel in &table.relations {
             if input.related.iter().any(|(n, _)| n == &rel.name) {
                 continue;
             }
-            related.push(plan_relation(table, rel, &ReadInput::default(), catalog, limits, depth)?);
+            related.push(plan_relation(
+                table,
+                rel,
+                &ReadInput::default(),
+                catalog,
+                limits,
+                depth,
+            )?);
         }
     }
     for (name, sub) in &input.related {
@@ -319,7 +386,11 @@ fn plan_level(
             invalid(format!(
                 "Table '{}' has no relation '{name}'. Its relations are: {}.",
                 table.name,
-                if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                }
             ))
         })?;
         related.push(plan_relation(table, rel, sub, catalog, limits, depth)?);
@@ -332,7 +403,7 @@ fn plan_level(
         filter,
         order,
         limit,
-        offset: input.offset.unwrap_or(0),
+        offset: input.offset.unwrap_or(0).min(MAX_SQL_INT),
         related,
     })
 }
@@ -346,13 +417,26 @@ fn plan_relation(
     depth: usize,
 ) -> Result<RelatedPlan, PlanError> {
     let target = catalog.table(&rel.ref_table).ok_or_else(|| {
-        invalid(format!("Relation '{}' points at table '{}', which is not exposed.", rel.name, rel.ref_table))
+        invalid(format!(
+            "Relation '{}' points at table '{}', which is not exposed.",
+            rel.name, rel.ref_table
+        ))
     })?;
-    if sub.fields.as_ref().is_some_and(|f| f.iter().any(|x| matches!(x, FieldInput::Aggregate { .. }))) {
-        return Err(invalid(format!("{}.fields cannot hold aggregates.", rel.name)));
+    if sub
+        .fields
+        .as_ref()
+        .is_some_and(|f| f.iter().any(|x| matches!(x, FieldInput::Aggregate { .. })))
+    {
+        return Err(invalid(format!(
+            "{}.fields cannot hold aggregates.",
+            rel.name
+        )));
     }
     let plan = plan_level(target, sub, catalog, limits, depth + 1, false)?;
-    Ok(RelatedPlan { relation: rel.clone(), plan })
+    Ok(RelatedPlan {
+        relation: rel.clone(),
+        plan,
+    })
 }
 
 fn unknown_column(table: &Table, name: &str, what: &str) -> PlanError {
@@ -386,7 +470,11 @@ pub fn key_columns(table: &Table, id_field: Option<&str>) -> Result<Vec<String>,
 
 /// Splits an id (`5`, or `1,2` for a composite key) into one value per key column.
 pub fn split_id(key: &[String], id: &str) -> Result<Vec<Json>, PlanError> {
-    let parts: Vec<&str> = if key.len() == 1 { vec![id] } else { id.split(',').collect() };
+    let parts: Vec<&str> = if key.len() == 1 {
+        vec![id]
+    } else {
+        id.split(',').collect()
+    };
     if parts.len() != key.len() {
         return Err(invalid(format!(
             "This table's key has {} fields ({}); give the id as {} values separated by commas.",
@@ -395,16 +483,29 @@ pub fn split_id(key: &[String], id: &str) -> Result<Vec<Json>, PlanError> {
             key.len()
         )));
     }
-    Ok(parts.into_iter().map(|p| Json::String(p.to_string())).collect())
+    Ok(parts
+        .into_iter()
+        .map(|p| Json::String(p.to_string()))
+        .collect())
 }
 
 /// `ids=1,2,3` (or `1,2,1,3` for a two-field key) as key tuples.
 pub fn split_ids(key: &[String], ids: &str) -> Result<Vec<Vec<Json>>, PlanError> {
-    let parts: Vec<&str> = ids.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+    let parts: Vec<&str> = ids
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
     if parts.is_empty() {
         return Err(invalid("ids= is empty."));
     }
-    if parts.len() % key.len() != 0 {
+    if parts.len() > MAX_ID_VALUES {
+        return Err(invalid(format!(
+            "ids= lists {} values; at most {MAX_ID_VALUES} are accepted: use filter= or several requests.",
+            parts.len()
+        )));
+    }
+    if !parts.len().is_multiple_of(key.len()) {
         return Err(invalid(format!(
             "ids= must list whole keys: this table's key has {} fields ({}).",
             key.len(),
@@ -418,7 +519,12 @@ pub fn split_ids(key: &[String], ids: &str) -> Result<Vec<Vec<Json>>, PlanError>
 }
 
 /// Rows whose `key` columns equal one of `tuples`, values typed per column.
-pub fn key_in(table: &Table, key: &[String], tuples: &[Vec<Json>], backend: DbBackend) -> Result<Cond, PlanError> {
+pub fn key_in(
+    table: &Table,
+    key: &[String],
+    tuples: &[Vec<Json>],
+    backend: DbBackend,
+) -> Result<Cond, PlanError> {
     if key.is_empty() {
         return Err(invalid(format!(
             "Table '{}' has no primary key; name the key with id_field=.",
@@ -427,28 +533,43 @@ pub fn key_in(table: &Table, key: &[String], tuples: &[Vec<Json>], backend: DbBa
     }
     let cols: Vec<&Column> = key
         .iter()
-        .map(|k| table.column(k).ok_or_else(|| unknown_column(table, k, "id_field")))
+        .map(|k| {
+            table
+                .column(k)
+                .ok_or_else(|| unknown_column(table, k, "id_field"))
+        })
         .collect::<Result<_, _>>()?;
     let mut typed = Vec::with_capacity(tuples.len());
     for t in tuples {
         if t.len() != cols.len() {
-            return Err(invalid(format!("Each id needs {} values ({}).", cols.len(), key.join(", "))));
+            return Err(invalid(format!(
+                "Each id needs {} values ({}).",
+                cols.len(),
+                key.join(", ")
+            )));
         }
         let row = cols
             .iter()
             .zip(t)
-            .map(|(c, v)| value::to_sql(c, v, backend).map_err(|e| invalid(format!("Bad id: {e}."))))
+            .map(|(c, v)| {
+                value::to_sql(c, v, backend).map_err(|e| invalid(format!("Bad id: {e}.")))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         typed.push(row);
     }
-    Ok(Cond::KeyIn { columns: key.to_vec(), tuples: typed })
+    Ok(Cond::KeyIn {
+        columns: key.to_vec(),
+        tuples: typed,
+    })
 }
 
 fn literal_json(lit: &Literal) -> Json {
     match lit {
         Literal::Null => Json::Null,
         Literal::Bool(b) => Json::Bool(*b),
-        Literal::Number(n) => serde_json::from_str::<Json>(n).unwrap_or_else(|_| Json::String(n.clone())),
+        Literal::Number(n) => {
+            serde_json::from_str::<Json>(n).unwrap_or_else(|_| Json::String(n.clone()))
+        }
         Literal::Str(s) => Json::String(s.clone()),
     }
 }
@@ -490,14 +611,34 @@ pub fn resolve(table: &Table, expr: &Expr, backend: DbBackend) -> Result<Cond, P
         }
     };
     Ok(match expr {
-        Expr::And(items) => Cond::And(items.iter().map(|e| resolve(table, e, backend)).collect::<Result<_, _>>()?),
-        Expr::Or(items) => Cond::Or(items.iter().map(|e| resolve(table, e, backend)).collect::<Result<_, _>>()?),
+        Expr::And(items) => Cond::And(
+            items
+                .iter()
+                .map(|e| resolve(table, e, backend))
+                .collect::<Result<_, _>>()?,
+        ),
+        Expr::Or(items) => Cond::Or(
+            items
+                .iter()
+                .map(|e| resolve(table, e, backend))
+                .collect::<Result<_, _>>()?,
+        ),
         Expr::Not(inner) => Cond::Not(Box::new(resolve(table, inner, backend)?)),
-        Expr::Compare { column, op, value: Literal::Null } => {
+        Expr::Compare {
+            column,
+            op,
+            value: Literal::Null,
+        } => {
             let c = col(column)?;
             match op {
-                CmpOp::Eq => Cond::IsNull { column: c.name.clone(), negated: false },
-                CmpOp::Ne => Cond::IsNull { column: c.name.clone(), negated: true },
+                CmpOp::Eq => Cond::IsNull {
+                    column: c.name.clone(),
+                    negated: false,
+                },
+                CmpOp::Ne => Cond::IsNull {
+                    column: c.name.clone(),
+                    negated: true,
+                },
                 _ => {
                     return Err(invalid(format!(
                         "Invalid filter: null cannot be ordered; use 'is null' or 'is not null' (at position {}).",
@@ -508,9 +649,17 @@ pub fn resolve(table: &Table, expr: &Expr, backend: DbBackend) -> Result<Cond, P
         }
         Expr::Compare { column, op, value } => {
             let c = col(column)?;
-            Cond::Cmp { column: c.name.clone(), op: *op, value: typed(c, column, value)? }
+            Cond::Cmp {
+                column: c.name.clone(),
+                op: *op,
+                value: typed(c, column, value)?,
+            }
         }
-        Expr::Like { column, pattern, negated } => {
+        Expr::Like {
+            column,
+            pattern,
+            negated,
+        } => {
             let c = col(column)?;
             Cond::Like {
                 column: c.name.clone(),
@@ -519,7 +668,11 @@ pub fn resolve(table: &Table, expr: &Expr, backend: DbBackend) -> Result<Cond, P
                 escaped: false,
             }
         }
-        Expr::Match { column, kind, value } => {
+        Expr::Match {
+            column,
+            kind,
+            value,
+        } => {
             let c = col(column)?;
             let op = match kind {
                 MatchKind::Contains => "contains",
@@ -533,11 +686,20 @@ pub fn resolve(table: &Table, expr: &Expr, backend: DbBackend) -> Result<Cond, P
                 MatchKind::StartsWith => format!("{esc}%"),
                 MatchKind::EndsWith => format!("%{esc}"),
             };
-            Cond::Like { column: c.name.clone(), pattern, negated: false, escaped: true }
+            Cond::Like {
+                column: c.name.clone(),
+                pattern,
+                negated: false,
+                escaped: true,
+            }
         }
-        Expr::In { column, values, negated } => {
+        Expr::In {
+            column,
+            values,
+            negated,
+        } => {
             let c = col(column)?;
-            if values.iter().any(|v| *v == Literal::Null) {
+            if values.contains(&Literal::Null) {
                 return Err(invalid(format!(
                     "Invalid filter: null cannot be in an 'in' list; use 'or {} is null' (at position {}).",
                     c.name, column.pos
@@ -545,14 +707,24 @@ pub fn resolve(table: &Table, expr: &Expr, backend: DbBackend) -> Result<Cond, P
             }
             Cond::In {
                 column: c.name.clone(),
-                values: values.iter().map(|v| typed(c, column, v)).collect::<Result<_, _>>()?,
+                values: values
+                    .iter()
+                    .map(|v| typed(c, column, v))
+                    .collect::<Result<_, _>>()?,
                 negated: *negated,
             }
         }
-        Expr::IsNull { column, negated } => Cond::IsNull { column: col(column)?.name.clone(), negated: *negated },
+        Expr::IsNull { column, negated } => Cond::IsNull {
+            column: col(column)?.name.clone(),
+            negated: *negated,
+        },
         Expr::Between { column, low, high } => {
             let c = col(column)?;
-            Cond::Between { column: c.name.clone(), low: typed(c, column, low)?, high: typed(c, column, high)? }
+            Cond::Between {
+                column: c.name.clone(),
+                low: typed(c, column, low)?,
+                high: typed(c, column, high)?,
+            }
         }
     })
 }

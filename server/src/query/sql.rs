@@ -3,9 +3,10 @@
 //!
 //! Pure: builds statements, runs nothing (see `exec`).
 
-use sea_query::{OverStatement, 
-    Alias, Asterisk, Cond as SqCond, Condition, DeleteStatement, Expr, ExprTrait, Func, InsertStatement, JoinType,
-    LikeExpr, Order, Query, SelectStatement, UpdateStatement, Value, WindowStatement,
+use sea_query::{
+    Alias, Asterisk, Cond as SqCond, Condition, DeleteStatement, Expr, ExprTrait, Func,
+    InsertStatement, JoinType, LikeExpr, Order, OverStatement, Query, SelectStatement,
+    UpdateStatement, Value, WindowStatement,
 };
 
 use super::filter::CmpOp;
@@ -27,8 +28,8 @@ pub fn key_alias(i: usize) -> String {
 pub fn condition(c: &Cond, table: &str) -> Condition {
     let leaf = |e: Expr| SqCond::all().add(e);
     match c {
-        Cond::And(items) => items.iter().fold(SqCond::all(), |acc, i| acc.add(condition(i, table))),
-        Cond::Or(items) => items.iter().fold(SqCond::any(), |acc, i| acc.add(condition(i, table))),
+        Cond::And(items) => balanced(items.iter().map(|i| condition(i, table)).collect(), false),
+        Cond::Or(items) => balanced(items.iter().map(|i| condition(i, table)).collect(), true),
         Cond::Not(inner) => condition(inner, table).not(),
         Cond::Cmp { column, op, value } => {
             let l = col(table, column);
@@ -42,9 +43,19 @@ pub fn condition(c: &Cond, table: &str) -> Condition {
                 CmpOp::Le => l.lte(r),
             })
         }
-        Cond::IsNull { column, negated: false } => leaf(col(table, column).is_null()),
-        Cond::IsNull { column, negated: true } => leaf(col(table, column).is_not_null()),
-        Cond::In { column, values, negated } => {
+        Cond::IsNull {
+            column,
+            negated: false,
+        } => leaf(col(table, column).is_null()),
+        Cond::IsNull {
+            column,
+            negated: true,
+        } => leaf(col(table, column).is_not_null()),
+        Cond::In {
+            column,
+            values,
+            negated,
+        } => {
             let vals = values.iter().cloned().map(Expr::val);
             leaf(if *negated {
                 col(table, column).is_not_in(vals)
@@ -52,7 +63,12 @@ pub fn condition(c: &Cond, table: &str) -> Condition {
                 col(table, column).is_in(vals)
             })
         }
-        Cond::Like { column, pattern, negated, escaped } => {
+        Cond::Like {
+            column,
+            pattern,
+            negated,
+            escaped,
+        } => {
             let mut like = LikeExpr::new(pattern.clone());
             if *escaped {
                 like = like.escape('\\');
@@ -73,24 +89,60 @@ pub fn condition(c: &Cond, table: &str) -> Condition {
 /// `(a, b) IN ((1, 2), …)`, or `a IN (…)` for a one-column key.
 fn key_in(table: &str, columns: &[String], tuples: &[Vec<Value>]) -> Condition {
     if columns.len() == 1 {
-        return SqCond::all()
-            .add(col(table, &columns[0]).is_in(tuples.iter().filter_map(|t| t.first().cloned()).map(Expr::val)));
+        return SqCond::all().add(
+            col(table, &columns[0]).is_in(
+                tuples
+                    .iter()
+                    .filter_map(|t| t.first().cloned())
+                    .map(Expr::val),
+            ),
+        );
     }
     // Row values are portable (SQLite ≥ 3.15, PostgreSQL, MySQL), but spelled as an
     // OR of ANDs the planner of every backend uses the key index.
-    tuples.iter().fold(SqCond::any(), |acc, t| {
-        let all = columns
-            .iter()
-            .zip(t)
-            .fold(SqCond::all(), |a, (c, v)| a.add(col(table, c).eq(Expr::val(v.clone()))));
-        acc.add(all)
-    })
+    let each = tuples
+        .iter()
+        .map(|t| {
+            columns.iter().zip(t).fold(SqCond::all(), |a, (c, v)| {
+                a.add(col(table, c).eq(Expr::val(v.clone())))
+            })
+        })
+        .collect();
+    balanced(each, true)
+}
+
+/// Joins conditions with OR (`any`) or AND as a tree of small groups. sea-query
+/// turns the items of one condition into a left-deep chain of binary
+/// expressions, and building, rendering and dropping it recurse once per item: a
+/// thousand ORed key pairs (`ids=` on a composite key) overflowed the stack. In
+/// groups of 8 the depth grows with log₈ of the number of items instead.
+fn balanced(items: Vec<Condition>, any: bool) -> Condition {
+    const FAN: usize = 8;
+    let group = |v: Vec<Condition>| {
+        v.into_iter()
+            .fold(if any { SqCond::any() } else { SqCond::all() }, |acc, c| {
+                acc.add(c)
+            })
+    };
+    let mut level = items;
+    while level.len() > FAN {
+        let mut next = Vec::with_capacity(level.len().div_ceil(FAN));
+        let mut it = level.into_iter().peekable();
+        while it.peek().is_some() {
+            next.push(group(it.by_ref().take(FAN).collect()));
+        }
+        level = next;
+    }
+    group(level)
 }
 
 fn apply_order(q: &mut SelectStatement, plan: &ReadPlan, table: &str) {
     for (idx, desc) in &plan.order {
         let name = &plan.table.columns[*idx].name;
-        q.order_by_expr(col(table, name), if *desc { Order::Desc } else { Order::Asc });
+        q.order_by_expr(
+            col(table, name),
+            if *desc { Order::Desc } else { Order::Asc },
+        );
     }
 }
 
@@ -161,7 +213,8 @@ pub fn count(plan: &ReadPlan) -> SelectStatement {
             inner.cond_where(condition(f, t));
         }
         let mut q = Query::select();
-        q.expr(Func::count(Expr::col(Asterisk))).from_subquery(inner, Alias::new("g"));
+        q.expr(Func::count(Expr::col(Asterisk)))
+            .from_subquery(inner, Alias::new("g"));
         return q;
     }
     let mut q = Query::select();
@@ -183,14 +236,21 @@ pub fn related_select(rp: &RelatedPlan, parent_keys: &[Vec<Value>]) -> SelectSta
     let mut q = Query::select();
     q.from(Alias::new(t));
     for i in plan.selected_columns() {
-        q.expr_as(col(t, &plan.table.columns[i].name), Alias::new(plan.table.columns[i].name.clone()));
+        q.expr_as(
+            col(t, &plan.table.columns[i].name),
+            Alias::new(plan.table.columns[i].name.clone()),
+        );
     }
     // Which columns carry the parent's key, and on which table.
     let (key_table, key_cols): (&str, &[String]) = match (&rel.kind, &rel.junction) {
         (RelationKind::ManyMany, Some(j)) => {
-            let on = j.ref_columns.iter().zip(&rel.ref_columns).fold(SqCond::all(), |acc, (jc, fc)| {
-                acc.add(col(&j.table, jc).equals((Alias::new(t), Alias::new(fc.clone()))))
-            });
+            let on =
+                j.ref_columns
+                    .iter()
+                    .zip(&rel.ref_columns)
+                    .fold(SqCond::all(), |acc, (jc, fc)| {
+                        acc.add(col(&j.table, jc).equals((Alias::new(t), Alias::new(fc.clone()))))
+                    });
             q.join(JoinType::InnerJoin, Alias::new(j.table.clone()), on);
             (j.table.as_str(), j.columns.as_slice())
         }
@@ -200,7 +260,10 @@ pub fn related_select(rp: &RelatedPlan, parent_keys: &[Vec<Value>]) -> SelectSta
         q.expr_as(col(key_table, c), Alias::new(key_alias(i)));
     }
     q.cond_where(condition(
-        &Cond::KeyIn { columns: key_cols.to_vec(), tuples: parent_keys.to_vec() },
+        &Cond::KeyIn {
+            columns: key_cols.to_vec(),
+            tuples: parent_keys.to_vec(),
+        },
         key_table,
     ));
     if let Some(f) = &plan.filter {
@@ -226,17 +289,20 @@ pub fn related_select(rp: &RelatedPlan, parent_keys: &[Vec<Value>]) -> SelectSta
         .column(Asterisk)
         .from_subquery(q, Alias::new("r"))
         .and_where(Expr::col((Alias::new("r"), Alias::new(RN))).lte(limit));
-    for (idx, desc) in &plan.order {
-        outer.order_by_expr(
-            Expr::col((Alias::new("r"), Alias::new(plan.table.columns[*idx].name.clone()))),
-            if *desc { Order::Desc } else { Order::Asc },
-        );
-    }
+    // The row number already follows the requested order within each parent (and
+    // the order columns need not be among the selected ones, so `r.<col>` may not
+    // exist): `exec` groups rows per parent, so ordering by it is enough.
+    outer.order_by_expr(Expr::col((Alias::new("r"), Alias::new(RN))), Order::Asc);
     outer
 }
 
 /// A multi-row INSERT: one statement for every record with the same columns.
-pub fn insert(table: &str, columns: &[String], rows: Vec<Vec<Value>>, returning: &[String]) -> InsertStatement {
+pub fn insert(
+    table: &str,
+    columns: &[String],
+    rows: Vec<Vec<Value>>,
+    returning: &[String],
+) -> InsertStatement {
     let mut q = Query::insert();
     q.into_table(Alias::new(table))
         .columns(columns.iter().map(|c| Alias::new(c.clone())));
@@ -269,7 +335,8 @@ pub fn update(table: &str, set: Vec<(String, Value)>, filter: &Cond) -> UpdateSt
 
 pub fn delete(table: &str, filter: &Cond) -> DeleteStatement {
     let mut q = Query::delete();
-    q.from_table(Alias::new(table)).cond_where(condition(filter, table));
+    q.from_table(Alias::new(table))
+        .cond_where(condition(filter, table));
     q
 }
 

@@ -64,19 +64,25 @@ pub fn to_sql(col: &Column, v: &Json, backend: DbBackend) -> Result<Value, Value
     }
     let sqlite = backend == DbBackend::Sqlite;
     Ok(match col.json_type {
-        JsonType::Integer => Value::BigInt(Some(as_i64(v).ok_or_else(|| wrong(col, "an integer", v))?)),
+        JsonType::Integer => {
+            Value::BigInt(Some(as_i64(v).ok_or_else(|| wrong(col, "an integer", v))?))
+        }
         JsonType::Float => Value::Double(Some(as_f64(v).ok_or_else(|| wrong(col, "a number", v))?)),
         JsonType::Decimal => {
             let d = as_decimal(v).ok_or_else(|| wrong(col, "a decimal number", v))?;
             if sqlite {
                 Value::Double(Some(
-                    d.to_string().parse::<f64>().map_err(|_| wrong(col, "a decimal number", v))?,
+                    d.to_string()
+                        .parse::<f64>()
+                        .map_err(|_| wrong(col, "a decimal number", v))?,
                 ))
             } else {
                 Value::Decimal(Some(d))
             }
         }
-        JsonType::Boolean => Value::Bool(Some(as_bool(v).ok_or_else(|| wrong(col, "true or false", v))?)),
+        JsonType::Boolean => Value::Bool(Some(
+            as_bool(v).ok_or_else(|| wrong(col, "true or false", v))?,
+        )),
         JsonType::String => match v {
             Json::String(s) => Value::String(Some(s.clone())),
             Json::Number(n) => Value::String(Some(n.to_string())),
@@ -93,7 +99,9 @@ pub fn to_sql(col: &Column, v: &Json, backend: DbBackend) -> Result<Value, Value
             }
         }
         JsonType::Date => {
-            let s = v.as_str().ok_or_else(|| wrong(col, "a date 'YYYY-MM-DD'", v))?;
+            let s = v
+                .as_str()
+                .ok_or_else(|| wrong(col, "a date 'YYYY-MM-DD'", v))?;
             let d = parse_date(s).ok_or_else(|| wrong(col, "a date 'YYYY-MM-DD'", v))?;
             if sqlite {
                 Value::String(Some(d.format("%Y-%m-%d").to_string()))
@@ -102,7 +110,9 @@ pub fn to_sql(col: &Column, v: &Json, backend: DbBackend) -> Result<Value, Value
             }
         }
         JsonType::Time => {
-            let s = v.as_str().ok_or_else(|| wrong(col, "a time 'HH:MM:SS'", v))?;
+            let s = v
+                .as_str()
+                .ok_or_else(|| wrong(col, "a time 'HH:MM:SS'", v))?;
             let t = parse_time(s).ok_or_else(|| wrong(col, "a time 'HH:MM:SS'", v))?;
             if sqlite {
                 Value::String(Some(t.format("%H:%M:%S%.f").to_string()))
@@ -111,22 +121,31 @@ pub fn to_sql(col: &Column, v: &Json, backend: DbBackend) -> Result<Value, Value
             }
         }
         JsonType::DateTime => {
-            let s = v.as_str().ok_or_else(|| wrong(col, "an ISO-8601 timestamp", v))?;
+            let s = v
+                .as_str()
+                .ok_or_else(|| wrong(col, "an ISO-8601 timestamp", v))?;
             match parse_datetime(s) {
                 // SQLite keeps timestamps as text: store and compare in its own
                 // canonical form ('YYYY-MM-DD HH:MM:SS'), which sorts correctly.
-                Some(dt) if sqlite => Value::String(Some(dt.format("%Y-%m-%d %H:%M:%S%.f").to_string())),
+                Some(dt) if sqlite => {
+                    Value::String(Some(dt.format("%Y-%m-%d %H:%M:%S%.f").to_string()))
+                }
                 Some(dt) => Value::ChronoDateTime(Some(dt)),
-                // A bare date compares as the start of that day.
+                // A bare date compares as the start of that day (on SQLite too:
+                // '2021-01-01' would sort before '2021-01-01 00:00:00').
                 None => match parse_date(s) {
-                    Some(d) if sqlite => Value::String(Some(d.format("%Y-%m-%d").to_string())),
+                    Some(d) if sqlite => {
+                        Value::String(Some(d.format("%Y-%m-%d 00:00:00").to_string()))
+                    }
                     Some(d) => Value::ChronoDateTime(d.and_hms_opt(0, 0, 0)),
                     None => return Err(wrong(col, "an ISO-8601 timestamp", v)),
                 },
             }
         }
         JsonType::DateTimeTz => {
-            let s = v.as_str().ok_or_else(|| wrong(col, "an ISO-8601 timestamp with offset", v))?;
+            let s = v
+                .as_str()
+                .ok_or_else(|| wrong(col, "an ISO-8601 timestamp with offset", v))?;
             let dt = DateTime::parse_from_rfc3339(s)
                 .ok()
                 .or_else(|| parse_datetime(s).map(|n| n.and_utc().fixed_offset()))
@@ -146,7 +165,10 @@ pub fn to_sql(col: &Column, v: &Json, backend: DbBackend) -> Result<Value, Value
         }
         JsonType::Binary => {
             let s = v.as_str().ok_or_else(|| wrong(col, "a base64 string", v))?;
-            Value::Bytes(Some(B64.decode(s).map_err(|_| wrong(col, "a base64 string", v))?))
+            Value::Bytes(Some(
+                B64.decode(s)
+                    .map_err(|_| wrong(col, "a base64 string", v))?,
+            ))
         }
     })
 }
@@ -213,7 +235,12 @@ fn parse_time(s: &str) -> Option<NaiveTime> {
 
 fn parse_datetime(s: &str) -> Option<NaiveDateTime> {
     let s = s.trim();
-    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"] {
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ] {
         if let Ok(dt) = NaiveDateTime::parse_from_str(s, fmt) {
             return Some(dt);
         }
@@ -227,22 +254,32 @@ fn parse_datetime(s: &str) -> Option<NaiveDateTime> {
 /// is read as whatever it really holds, never an error.
 pub fn from_row(row: &QueryResult, idx: usize, ty: JsonType, backend: DbBackend) -> Json {
     let typed = match ty {
-        JsonType::Integer => row.try_get_by_index::<Option<i64>>(idx).ok().map(|v| v.map(Json::from)),
-        JsonType::Float => row.try_get_by_index::<Option<f64>>(idx).ok().map(|v| v.map(Json::from)),
-        JsonType::Decimal if backend == DbBackend::Sqlite => {
-            row.try_get_by_index::<Option<f64>>(idx).ok().map(|v| v.map(Json::from))
-        }
+        JsonType::Integer => row
+            .try_get_by_index::<Option<i64>>(idx)
+            .ok()
+            .map(|v| v.map(Json::from)),
+        JsonType::Float => row
+            .try_get_by_index::<Option<f64>>(idx)
+            .ok()
+            .map(|v| v.map(Json::from)),
+        JsonType::Decimal if backend == DbBackend::Sqlite => row
+            .try_get_by_index::<Option<f64>>(idx)
+            .ok()
+            .map(|v| v.map(Json::from)),
         JsonType::Decimal => row
             .try_get_by_index::<Option<Decimal>>(idx)
             .ok()
             .map(|v| v.map(decimal_json)),
-        JsonType::Boolean => row.try_get_by_index::<Option<bool>>(idx).ok().map(|v| v.map(Json::from)),
+        JsonType::Boolean => row
+            .try_get_by_index::<Option<bool>>(idx)
+            .ok()
+            .map(|v| v.map(Json::from)),
         JsonType::Binary => row
             .try_get_by_index::<Option<Vec<u8>>>(idx)
             .ok()
             .map(|v| v.map(|b| Json::String(B64.encode(b)))),
         JsonType::Json if backend != DbBackend::Sqlite => {
-            row.try_get_by_index::<Option<Json>>(idx).ok().map(|v| v.map(|j| j))
+            row.try_get_by_index::<Option<Json>>(idx).ok()
         }
         JsonType::Json => row
             .try_get_by_index::<Option<String>>(idx)
@@ -276,7 +313,10 @@ pub fn from_row(row: &QueryResult, idx: usize, ty: JsonType, backend: DbBackend)
             .try_get_by_index::<Option<String>>(idx)
             .ok()
             .map(|v| v.map(|s| Json::String(iso_datetime(s)))),
-        _ => row.try_get_by_index::<Option<String>>(idx).ok().map(|v| v.map(Json::String)),
+        _ => row
+            .try_get_by_index::<Option<String>>(idx)
+            .ok()
+            .map(|v| v.map(Json::String)),
     };
     match typed {
         Some(v) => v.unwrap_or(Json::Null),
@@ -353,7 +393,12 @@ mod tests {
         assert!(to_sql(&col(JsonType::Integer), &Json::from("x"), b).is_err());
         assert!(to_sql(&col(JsonType::Integer), &Json::from(1.5), b).is_err());
         assert_eq!(
-            to_sql(&col(JsonType::DateTime), &Json::from("2009-01-01T00:00:00"), b).unwrap(),
+            to_sql(
+                &col(JsonType::DateTime),
+                &Json::from("2009-01-01T00:00:00"),
+                b
+            )
+            .unwrap(),
             Value::String(Some("2009-01-01 00:00:00".into()))
         );
         assert!(to_sql(&col(JsonType::String), &serde_json::json!({"a":1}), b).is_err());

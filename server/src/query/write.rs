@@ -5,7 +5,9 @@
 //! runs under its own savepoint so that every record gets its own result; the
 //! transaction then commits the good ones (`continue`) or rolls everything back.
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, TransactionTrait};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, TransactionTrait,
+};
 use sea_query::Value;
 use serde_json::{Map, Value as Json};
 
@@ -62,10 +64,20 @@ impl From<sea_orm::DbErr> for RecordError {
 /// A typed write of one record.
 #[derive(Debug, Clone)]
 pub enum Op {
-    Insert { set: Vec<(String, Value)>, given_key: Option<Record> },
+    Insert {
+        set: Vec<(String, Value)>,
+        given_key: Option<Record>,
+    },
     /// Update (PATCH or PUT) the record whose key is `key`.
-    Update { key: Vec<Value>, key_json: Record, set: Vec<(String, Value)> },
-    Delete { key: Vec<Value>, key_json: Record },
+    Update {
+        key: Vec<Value>,
+        key_json: Record,
+        set: Vec<(String, Value)>,
+    },
+    Delete {
+        key: Vec<Value>,
+        key_json: Record,
+    },
 }
 
 /// The outcome of a batch, per record.
@@ -82,7 +94,11 @@ impl BatchOutcome {
 
 /// Converts a JSON record into typed column values. Unknown fields are an error
 /// (a typo must not be silently dropped).
-pub fn typed_fields(table: &Table, rec: &Map<String, Json>, backend: DbBackend) -> Result<Vec<(String, Value)>, RecordError> {
+pub fn typed_fields(
+    table: &Table,
+    rec: &Map<String, Json>,
+    backend: DbBackend,
+) -> Result<Vec<(String, Value)>, RecordError> {
     let mut out = Vec::with_capacity(rec.len());
     for (name, v) in rec {
         let Some(col) = table.column(name) else {
@@ -98,14 +114,20 @@ pub fn typed_fields(table: &Table, rec: &Map<String, Json>, backend: DbBackend) 
                 known.join(", ")
             )));
         };
-        let val = value::to_sql(col, v, backend).map_err(|e| RecordError::Invalid(format!("{e}.")))?;
+        let val =
+            value::to_sql(col, v, backend).map_err(|e| RecordError::Invalid(format!("{e}.")))?;
         out.push((name.clone(), val));
     }
     Ok(out)
 }
 
 /// The key of a record as typed values and as JSON, if all key fields are present.
-pub fn record_key(table: &Table, key: &[String], rec: &Map<String, Json>, backend: DbBackend) -> Result<Option<(Vec<Value>, Record)>, RecordError> {
+pub fn record_key(
+    table: &Table,
+    key: &[String],
+    rec: &Map<String, Json>,
+    backend: DbBackend,
+) -> Result<Option<(Vec<Value>, Record)>, RecordError> {
     let mut vals = Vec::with_capacity(key.len());
     let mut json = Map::new();
     for k in key {
@@ -115,27 +137,41 @@ pub fn record_key(table: &Table, key: &[String], rec: &Map<String, Json>, backen
         let col = table
             .column(k)
             .ok_or_else(|| RecordError::Invalid(format!("Unknown key field '{k}'.")))?;
-        vals.push(value::to_sql(col, v, backend).map_err(|e| RecordError::Invalid(format!("{e}.")))?);
+        vals.push(
+            value::to_sql(col, v, backend).map_err(|e| RecordError::Invalid(format!("{e}.")))?,
+        );
         json.insert(k.clone(), v.clone());
     }
     Ok(Some((vals, json)))
 }
 
 fn key_cond(key: &[String], vals: &[Value]) -> Cond {
-    Cond::KeyIn { columns: key.to_vec(), tuples: vec![vals.to_vec()] }
+    Cond::KeyIn {
+        columns: key.to_vec(),
+        tuples: vec![vals.to_vec()],
+    }
 }
 
 /// Reads the key columns of rows matching `cond`, as JSON records.
-pub async fn keys_matching<C: ConnectionTrait>(conn: &C, table: &Table, key: &[String], cond: &Cond) -> Result<Vec<Record>, ExecError> {
+pub async fn keys_matching<C: ConnectionTrait>(
+    conn: &C,
+    table: &Table,
+    key: &[String],
+    cond: &Cond,
+) -> Result<Vec<Record>, ExecError> {
     let backend = conn.get_database_backend();
-    let rows = conn.query_all(&sql::select_keys(&table.name, key, cond)).await?;
+    let rows = conn
+        .query_all(&sql::select_keys(&table.name, key, cond))
+        .await?;
     Ok(rows
         .iter()
         .map(|r| {
             key.iter()
                 .enumerate()
                 .map(|(i, k)| {
-                    let ty = table.column(k).map_or(crate::catalog::JsonType::String, |c| c.json_type);
+                    let ty = table
+                        .column(k)
+                        .map_or(crate::catalog::JsonType::String, |c| c.json_type);
                     (k.clone(), value::from_row(r, i, ty, backend))
                 })
                 .collect()
@@ -144,22 +180,44 @@ pub async fn keys_matching<C: ConnectionTrait>(conn: &C, table: &Table, key: &[S
 }
 
 /// Typed key tuples of JSON key records (for a follow-up `KeyIn`).
-pub fn key_tuples(table: &Table, key: &[String], recs: &[Record], backend: DbBackend) -> Vec<Vec<Value>> {
+pub fn key_tuples(
+    table: &Table,
+    key: &[String],
+    recs: &[Record],
+    backend: DbBackend,
+) -> Vec<Vec<Value>> {
     recs.iter()
-        .filter_map(|r| record_key(table, key, r, backend).ok().flatten().map(|(v, _)| v))
+        .filter_map(|r| {
+            record_key(table, key, r, backend)
+                .ok()
+                .flatten()
+                .map(|(v, _)| v)
+        })
         .collect()
 }
 
-async fn apply_one<C: ConnectionTrait>(conn: &C, table: &Table, key: &[String], op: &Op) -> Result<Record, RecordError> {
+async fn apply_one<C: ConnectionTrait>(
+    conn: &C,
+    table: &Table,
+    key: &[String],
+    op: &Op,
+) -> Result<Record, RecordError> {
     match op {
-        Op::Insert { set, given_key } => insert_one(conn, table, key, set, given_key.as_ref()).await,
-        Op::Update { key: kv, key_json, set } => {
+        Op::Insert { set, given_key } => {
+            insert_one(conn, table, key, set, given_key.as_ref()).await
+        }
+        Op::Update {
+            key: kv,
+            key_json,
+            set,
+        } => {
             let cond = key_cond(key, kv);
             if keys_matching(conn, table, key, &cond).await?.is_empty() {
                 return Err(not_found(table, key_json));
             }
             if !set.is_empty() {
-                conn.execute(&sql::update(&table.name, set.clone(), &cond)).await?;
+                conn.execute(&sql::update(&table.name, set.clone(), &cond))
+                    .await?;
             }
             // The key may have changed with the update.
             let mut out = key_json.clone();
@@ -189,7 +247,11 @@ fn not_found(table: &Table, key: &Record) -> RecordError {
             other => other.to_string(),
         })
         .collect();
-    RecordError::NotFound(format!("No record with id '{}' in table '{}'.", id.join(","), table.name))
+    RecordError::NotFound(format!(
+        "No record with id '{}' in table '{}'.",
+        id.join(","),
+        table.name
+    ))
 }
 
 /// A bound value back as JSON (for keys the client sent, already typed).
@@ -207,14 +269,25 @@ fn sql_value_json(v: &Value) -> Json {
 }
 
 /// Inserts one record and returns its key.
-async fn insert_one<C: ConnectionTrait>(conn: &C, table: &Table, key: &[String], set: &[(String, Value)], given: Option<&Record>) -> Result<Record, RecordError> {
+async fn insert_one<C: ConnectionTrait>(
+    conn: &C,
+    table: &Table,
+    key: &[String],
+    set: &[(String, Value)],
+    given: Option<&Record>,
+) -> Result<Record, RecordError> {
     let backend = conn.get_database_backend();
     if backend == DbBackend::MySql {
         let stmt = if set.is_empty() {
             sql::insert_defaults(&table.name, &[])
         } else {
             let cols: Vec<String> = set.iter().map(|(c, _)| c.clone()).collect();
-            sql::insert(&table.name, &cols, vec![set.iter().map(|(_, v)| v.clone()).collect()], &[])
+            sql::insert(
+                &table.name,
+                &cols,
+                vec![set.iter().map(|(_, v)| v.clone()).collect()],
+                &[],
+            )
         };
         let res = conn.execute(&stmt).await?;
         if let Some(g) = given {
@@ -230,25 +303,48 @@ async fn insert_one<C: ConnectionTrait>(conn: &C, table: &Table, key: &[String],
     Ok(recs.pop().unwrap_or_default())
 }
 
-/// One INSERT … RETURNING key for rows with the same columns.
-async fn insert_rows<C: ConnectionTrait>(conn: &C, table: &Table, key: &[String], rows: &[Vec<(String, Value)>]) -> Result<Vec<Record>, RecordError> {
+/// One INSERT … RETURNING key for rows with the same columns (one per chunk of
+/// [`exec::KEY_VALUES_PER_STATEMENT`] values).
+async fn insert_rows<C: ConnectionTrait>(
+    conn: &C,
+    table: &Table,
+    key: &[String],
+    rows: &[Vec<(String, Value)>],
+) -> Result<Vec<Record>, RecordError> {
     let backend = conn.get_database_backend();
-    let Some(first) = rows.first() else { return Ok(Vec::new()) };
-    let stmt = if first.is_empty() {
-        sql::insert_defaults(&table.name, key)
+    let Some(first) = rows.first() else {
+        return Ok(Vec::new());
+    };
+    let mut returned = Vec::with_capacity(rows.len());
+    if first.is_empty() {
+        returned.extend(
+            conn.query_all(&sql::insert_defaults(&table.name, key))
+                .await?,
+        );
     } else {
         let cols: Vec<String> = first.iter().map(|(c, _)| c.clone()).collect();
-        let values = rows.iter().map(|r| r.iter().map(|(_, v)| v.clone()).collect()).collect();
-        sql::insert(&table.name, &cols, values, key)
-    };
-    let returned = conn.query_all(&stmt).await?;
+        // A statement per chunk: drivers cap the parameters of one statement.
+        let per_chunk = (exec::KEY_VALUES_PER_STATEMENT / cols.len()).max(1);
+        for chunk in rows.chunks(per_chunk) {
+            let values = chunk
+                .iter()
+                .map(|r| r.iter().map(|(_, v)| v.clone()).collect())
+                .collect();
+            returned.extend(
+                conn.query_all(&sql::insert(&table.name, &cols, values, key))
+                    .await?,
+            );
+        }
+    }
     Ok(returned
         .iter()
         .map(|r| {
             key.iter()
                 .enumerate()
                 .map(|(i, k)| {
-                    let ty = table.column(k).map_or(crate::catalog::JsonType::String, |c| c.json_type);
+                    let ty = table
+                        .column(k)
+                        .map_or(crate::catalog::JsonType::String, |c| c.json_type);
                     (k.clone(), value::from_row(r, i, ty, backend))
                 })
                 .collect()
@@ -258,8 +354,13 @@ async fn insert_rows<C: ConnectionTrait>(conn: &C, table: &Table, key: &[String]
 
 /// Runs a batch. `ops` holds each record's typed operation, or the error found
 /// while typing it (reported in place, and failing the batch).
-pub async fn run_batch(conn: &DatabaseConnection, table: &Table, key: &[String], ops: Vec<Result<Op, RecordError>>, keep_good: bool) -> Result<BatchOutcome, ExecError>
-{
+pub async fn run_batch(
+    conn: &DatabaseConnection,
+    table: &Table,
+    key: &[String],
+    ops: Vec<Result<Op, RecordError>>,
+    keep_good: bool,
+) -> Result<BatchOutcome, ExecError> {
     let txn = conn.begin().await?;
     let backend = txn.get_database_backend();
 
@@ -274,16 +375,19 @@ pub async fn run_batch(conn: &DatabaseConnection, table: &Table, key: &[String],
                 _ => None,
             })
             .collect();
-        let same_columns = rows.windows(2).all(|w| {
-            w[0].len() == w[1].len() && w[0].iter().zip(&w[1]).all(|(a, b)| a.0 == b.0)
-        });
+        let same_columns = rows
+            .windows(2)
+            .all(|w| w[0].len() == w[1].len() && w[0].iter().zip(&w[1]).all(|(a, b)| a.0 == b.0));
         if same_columns {
             let sp = txn.begin().await?;
             match insert_rows(&sp, table, key, &rows).await {
                 Ok(keys) if keys.len() == rows.len() => {
                     sp.commit().await?;
                     txn.commit().await?;
-                    return Ok(BatchOutcome { results: keys.into_iter().map(Ok).collect(), committed: true });
+                    return Ok(BatchOutcome {
+                        results: keys.into_iter().map(Ok).collect(),
+                        committed: true,
+                    });
                 }
                 _ => sp.rollback().await?,
             }
@@ -304,10 +408,18 @@ pub async fn run_batch(conn: &DatabaseConnection, table: &Table, key: &[String],
     } else {
         txn.rollback().await?;
     }
-    Ok(BatchOutcome { results, committed: ok || keep_good })
+    Ok(BatchOutcome {
+        results,
+        committed: ok || keep_good,
+    })
 }
 
-async fn one_in_savepoint(txn: &DatabaseTransaction, table: &Table, key: &[String], op: &Op) -> Result<Result<Record, RecordError>, ExecError> {
+async fn one_in_savepoint(
+    txn: &DatabaseTransaction,
+    table: &Table,
+    key: &[String],
+    op: &Op,
+) -> Result<Result<Record, RecordError>, ExecError> {
     let sp = txn.begin().await?;
     match apply_one(&sp, table, key, op).await {
         Ok(rec) => {
@@ -322,8 +434,13 @@ async fn one_in_savepoint(txn: &DatabaseTransaction, table: &Table, key: &[Strin
 }
 
 /// Applies `set` to every row matching `cond` in one transaction; returns their keys.
-pub async fn update_matching(conn: &DatabaseConnection, table: &Table, key: &[String], cond: &Cond, set: Vec<(String, Value)>) -> Result<Vec<Record>, ExecError>
-{
+pub async fn update_matching(
+    conn: &DatabaseConnection,
+    table: &Table,
+    key: &[String],
+    cond: &Cond,
+    set: Vec<(String, Value)>,
+) -> Result<Vec<Record>, ExecError> {
     let txn = conn.begin().await?;
     let keys = keys_matching(&txn, table, key, cond).await?;
     if !keys.is_empty() && !set.is_empty() {
@@ -334,8 +451,12 @@ pub async fn update_matching(conn: &DatabaseConnection, table: &Table, key: &[St
 }
 
 /// Deletes every row matching `cond` in one transaction; returns their keys.
-pub async fn delete_matching(conn: &DatabaseConnection, table: &Table, key: &[String], cond: &Cond) -> Result<Vec<Record>, ExecError>
-{
+pub async fn delete_matching(
+    conn: &DatabaseConnection,
+    table: &Table,
+    key: &[String],
+    cond: &Cond,
+) -> Result<Vec<Record>, ExecError> {
     let txn = conn.begin().await?;
     let keys = keys_matching(&txn, table, key, cond).await?;
     if !keys.is_empty() {

@@ -10,12 +10,12 @@ pub mod write;
 
 use std::sync::Arc;
 
+use axum::Json;
 use axum::Router;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::response::IntoResponse;
 use axum::routing::get;
-use axum::Json;
 use serde_json::json;
 
 use crate::auth::Caller;
@@ -28,12 +28,24 @@ use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/v2", get(list_services))
-        .route("/api/v2/", get(list_services))
-        .route("/api/v2/{service}", get(service_resources).fallback(method_not_allowed))
-        .route("/api/v2/{service}/_table", get(schema::list_tables).fallback(method_not_allowed))
-        .route("/api/v2/{service}/_schema", get(schema::list_schema).fallback(method_not_allowed))
-        .route("/api/v2/{service}/_schema/{table}", get(schema::table_schema).fallback(method_not_allowed))
+        .route("/api/v2", get(list_services).fallback(method_not_allowed))
+        .route("/api/v2/", get(list_services).fallback(method_not_allowed))
+        .route(
+            "/api/v2/{service}",
+            get(service_resources).fallback(method_not_allowed),
+        )
+        .route(
+            "/api/v2/{service}/_table",
+            get(schema::list_tables).fallback(method_not_allowed),
+        )
+        .route(
+            "/api/v2/{service}/_schema",
+            get(schema::list_schema).fallback(method_not_allowed),
+        )
+        .route(
+            "/api/v2/{service}/_schema/{table}",
+            get(schema::table_schema).fallback(method_not_allowed),
+        )
         .route(
             "/api/v2/{service}/_table/{table}",
             get(read::list)
@@ -84,7 +96,10 @@ pub struct Service {
 impl FromRequestParts<AppState> for Service {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let caller = Caller::from_request_parts(parts, state).await?;
         let name = parts
             .uri
@@ -115,7 +130,6 @@ impl Service {
     }
 }
 
-
 /// The `{table}` (and `{id}`) path segments.
 pub type TablePath = Path<(String, String)>;
 
@@ -131,7 +145,10 @@ impl From<PlanError> for ApiError {
 impl From<ExecError> for ApiError {
     fn from(e: ExecError) -> Self {
         match e {
-            ExecError::Conflict(m) => ApiError::Conflict { message: m, context: None },
+            ExecError::Conflict(m) => ApiError::Conflict {
+                message: m,
+                context: None,
+            },
             ExecError::Invalid(m) => ApiError::BadRequest(m),
             ExecError::Db(m) => ApiError::Internal(m),
         }
@@ -142,4 +159,3 @@ impl From<ExecError> for ApiError {
 pub fn ok(v: serde_json::Value) -> axum::response::Response {
     Json(v).into_response()
 }
-

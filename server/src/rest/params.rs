@@ -16,7 +16,11 @@ pub struct Params(pub Vec<(String, String)>);
 impl Params {
     pub fn get(&self, name: &str) -> Option<&str> {
         // The last occurrence wins, so a body can override the URL.
-        self.0.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn flag(&self, name: &str) -> Result<bool, ApiError> {
@@ -35,7 +39,10 @@ impl Params {
         match self.get(name).map(str::trim) {
             None | Some("") => Ok(None),
             Some(v) => v.parse::<u64>().map(Some).map_err(|_| {
-                ApiError::bad_request(format!("{name} must be a whole number ≥ 0, not '{}'.", short(v)))
+                ApiError::bad_request(format!(
+                    "{name} must be a whole number ≥ 0, not '{}'.",
+                    short(v)
+                ))
             }),
         }
     }
@@ -59,17 +66,27 @@ pub fn read_input(p: &Params, prefix: &str) -> Result<ReadInput, ApiError> {
     let key = |k: &str| format!("{prefix}{k}");
     let mut input = ReadInput {
         fields: p.text(&key("fields")).map(parse_fields).transpose()?,
-        order: p.text(&key("order")).map(parse_order).transpose()?.unwrap_or_default(),
+        order: p
+            .text(&key("order"))
+            .map(parse_order)
+            .transpose()?
+            .unwrap_or_default(),
         limit: p.number(&key("limit"))?,
         offset: p.number(&key("offset"))?,
         group: p
             .text(&key("group"))
-            .map(|g| g.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
+            .map(|g| {
+                g.split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
             .unwrap_or_default(),
         ..ReadInput::default()
     };
     if let Some(f) = p.text(&key("filter")) {
-        let expr = filter::parse(f).map_err(|e| ApiError::bad_request(format!("Invalid {}: {e}.", key("filter"))))?;
+        let expr = filter::parse(f)
+            .map_err(|e| ApiError::bad_request(format!("Invalid {}: {e}.", key("filter"))))?;
         input.filter = Some(expr);
     }
     if let Some(related) = p.text(&key("related")) {
@@ -79,6 +96,25 @@ pub fn read_input(p: &Params, prefix: &str) -> Result<ReadInput, ApiError> {
                 continue;
             }
             if input.related.iter().any(|(n, _)| n == name) {
+                continue;
+            }
+            let sub = read_input(p, &format!("{prefix}{name}."))?;
+            input.related.push((name.to_string(), sub));
+        }
+    }
+    if input.related_all {
+        // `related=*` with `REL.limit=2` & co.: the relations that have parameters
+        // are read with them (the others with the defaults).
+        const PER_RELATION: [&str; 6] = ["fields", "filter", "order", "limit", "offset", "related"];
+        for (k, _) in &p.0 {
+            let Some((name, param)) = k.strip_prefix(prefix).and_then(|rest| rest.split_once('.'))
+            else {
+                continue;
+            };
+            if name.is_empty()
+                || !PER_RELATION.contains(&param)
+                || input.related.iter().any(|(n, _)| n == name)
+            {
                 continue;
             }
             let sub = read_input(p, &format!("{prefix}{name}."))?;
@@ -107,7 +143,11 @@ pub fn parse_fields(text: &str) -> Result<Vec<FieldInput>, ApiError> {
                 ))
             })?;
             let inner = inner.trim();
-            let column = if inner == "*" { None } else { Some(inner.to_string()) };
+            let column = if inner == "*" {
+                None
+            } else {
+                Some(inner.to_string())
+            };
             out.push(FieldInput::Aggregate { func, column });
         } else {
             out.push(FieldInput::Column(raw.to_string()));
@@ -172,7 +212,12 @@ mod tests {
     use super::*;
 
     fn p(pairs: &[(&str, &str)]) -> Params {
-        Params(pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect())
+        Params(
+            pairs
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect(),
+        )
     }
 
     #[test]
@@ -187,7 +232,10 @@ mod tests {
         let (name, sub) = &input.related[0];
         assert_eq!(name, "Track_by_AlbumId");
         assert_eq!(sub.limit, Some(2));
-        assert_eq!(sub.related[0].1.fields, Some(vec![FieldInput::Column("Name".into())]));
+        assert_eq!(
+            sub.related[0].1.fields,
+            Some(vec![FieldInput::Column("Name".into())])
+        );
     }
 
     #[test]
@@ -195,21 +243,33 @@ mod tests {
         assert_eq!(
             parse_order("Title desc, AlbumId").unwrap(),
             vec![
-                OrderInput { column: "Title".into(), desc: true },
-                OrderInput { column: "AlbumId".into(), desc: false }
+                OrderInput {
+                    column: "Title".into(),
+                    desc: true
+                },
+                OrderInput {
+                    column: "AlbumId".into(),
+                    desc: false
+                }
             ]
         );
         assert!(parse_order("Title sideways").is_err());
         assert!(parse_fields("LOWER(Title)").is_err());
         assert_eq!(
             parse_fields("COUNT(*)").unwrap(),
-            vec![FieldInput::Aggregate { func: AggFunc::Count, column: None }]
+            vec![FieldInput::Aggregate {
+                func: AggFunc::Count,
+                column: None
+            }]
         );
     }
 
     #[test]
     fn continue_with_rollback_is_refused() {
         assert!(batch_mode(&p(&[("continue", "true"), ("rollback", "true")])).is_err());
-        assert_eq!(batch_mode(&p(&[("continue", "true")])).unwrap(), BatchMode::Continue);
+        assert_eq!(
+            batch_mode(&p(&[("continue", "true")])).unwrap(),
+            BatchMode::Continue
+        );
     }
 }

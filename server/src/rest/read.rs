@@ -50,7 +50,12 @@ fn plan_with_extra(mut plan: plan::ReadPlan, extra: plan::Cond) -> plan::ReadPla
     plan
 }
 
-async fn respond(svc: &Service, p: &Params, plan: &plan::ReadPlan, table: &crate::catalog::Table) -> ApiResult<Response> {
+async fn respond(
+    svc: &Service,
+    p: &Params,
+    plan: &plan::ReadPlan,
+    table: &crate::catalog::Table,
+) -> ApiResult<Response> {
     let conn = &svc.runtime.conn;
     if p.flag("count_only")? {
         let n = exec::count(conn, plan).await?;
@@ -58,7 +63,10 @@ async fn respond(svc: &Service, p: &Params, plan: &plan::ReadPlan, table: &crate
     }
     let rows = exec::read(conn, plan).await?;
     let mut body = Map::new();
-    body.insert("resource".into(), Json::Array(rows.into_iter().map(Json::Object).collect()));
+    body.insert(
+        "resource".into(),
+        Json::Array(rows.into_iter().map(Json::Object).collect()),
+    );
     let mut meta = Map::new();
     if p.flag("include_count")? {
         meta.insert("count".into(), json!(exec::count(conn, plan).await?));
@@ -90,7 +98,10 @@ pub async fn one(
         filter: None,
         ..read_input(&p, "")?
     };
-    let plan = plan_with_extra(plan::plan_read(&table, &input, &svc.runtime.catalog, limits)?, cond);
+    let plan = plan_with_extra(
+        plan::plan_read(&table, &input, &svc.runtime.catalog, limits)?,
+        cond,
+    );
     let mut rows = exec::read(&svc.runtime.conn, &plan).await?;
     match rows.pop() {
         Some(rec) => Ok(ok(Json::Object(rec))),

@@ -22,12 +22,21 @@ pub async fn list_tables(svc: Service) -> Json<Json_> {
 
 /// `GET /{service}/_schema` → every table's description.
 pub async fn list_schema(svc: Service) -> Json<Json_> {
-    let resource: Vec<Json_> = svc.runtime.catalog.tables.values().map(|t| describe(t)).collect();
+    let resource: Vec<Json_> = svc
+        .runtime
+        .catalog
+        .tables
+        .values()
+        .map(|t| describe(t))
+        .collect();
     Json(json!({ "resource": resource }))
 }
 
 /// `GET /{service}/_schema/{table}`.
-pub async fn table_schema(svc: Service, Path((_service, table)): Path<(String, String)>) -> ApiResult<Json<Json_>> {
+pub async fn table_schema(
+    svc: Service,
+    Path((_service, table)): Path<(String, String)>,
+) -> ApiResult<Json<Json_>> {
     Ok(Json(describe(svc.table(&table)?.as_ref())))
 }
 

@@ -21,16 +21,25 @@ type RecordPath = Path<(String, String, String)>;
 
 /// The records of a body: `{"resource":[…]}`, a bare array, or one object.
 fn records(body: Option<Json>) -> ApiResult<Vec<Map<String, Json>>> {
-    let body = body.ok_or_else(|| ApiError::bad_request("A JSON body with the record(s) is required."))?;
+    let body =
+        body.ok_or_else(|| ApiError::bad_request("A JSON body with the record(s) is required."))?;
     let list = match body {
         Json::Object(mut o) if o.contains_key("resource") => match o.remove("resource") {
             Some(Json::Array(a)) => a,
             Some(Json::Object(r)) => vec![Json::Object(r)],
-            _ => return Err(ApiError::bad_request("'resource' must be an array of records.")),
+            _ => {
+                return Err(ApiError::bad_request(
+                    "'resource' must be an array of records.",
+                ));
+            }
         },
         Json::Object(o) => vec![Json::Object(o)],
         Json::Array(a) => a,
-        _ => return Err(ApiError::bad_request("The body must be a record (an object) or {\"resource\":[records…]}.")),
+        _ => {
+            return Err(ApiError::bad_request(
+                "The body must be a record (an object) or {\"resource\":[records…]}.",
+            ));
+        }
     };
     if list.is_empty() {
         return Err(ApiError::bad_request("The body holds no records."));
@@ -39,7 +48,10 @@ fn records(body: Option<Json>) -> ApiResult<Vec<Map<String, Json>>> {
         .enumerate()
         .map(|(i, r)| match r {
             Json::Object(o) => Ok(o),
-            _ => Err(ApiError::bad_request(format!("Record {} is not an object.", i + 1))),
+            _ => Err(ApiError::bad_request(format!(
+                "Record {} is not an object.",
+                i + 1
+            ))),
         })
         .collect()
 }
@@ -48,18 +60,49 @@ fn records(body: Option<Json>) -> ApiResult<Vec<Map<String, Json>>> {
 fn single(body: Option<Json>) -> ApiResult<Map<String, Json>> {
     let mut list = records(body)?;
     if list.len() != 1 {
-        return Err(ApiError::bad_request("This write takes one object with the fields to change, not a list."));
+        return Err(ApiError::bad_request(
+            "This write takes one object with the fields to change, not a list.",
+        ));
     }
     Ok(list.remove(0))
 }
 
 fn writable(svc: &Service, table: &Table) -> ApiResult<()> {
     if svc.runtime.config.read_only {
-        return Err(ApiError::Forbidden(format!("Service '{}' is read-only.", svc.runtime.name)));
+        return Err(ApiError::Forbidden(format!(
+            "Service '{}' is read-only.",
+            svc.runtime.name
+        )));
     }
     if table.is_view {
-        return Err(ApiError::bad_request(format!("'{}' is a view: it can be read, not written.", table.name)));
+        return Err(ApiError::bad_request(format!(
+            "'{}' is a view: it can be read, not written.",
+            table.name
+        )));
     }
+    Ok(())
+}
+
+/// Rejects a bad `fields=` before anything is written: it shapes the answer, which
+/// is built after the commit, too late to refuse the request.
+fn check_fields(svc: &Service, table: &std::sync::Arc<Table>, p: &Params) -> ApiResult<()> {
+    let Some(text) = p.text("fields") else {
+        return Ok(());
+    };
+    let fields = parse_fields(text)?;
+    if fields
+        .iter()
+        .any(|f| matches!(f, FieldInput::Aggregate { .. }))
+    {
+        return Err(ApiError::bad_request(
+            "fields= on a write takes field names, not aggregates.",
+        ));
+    }
+    let input = ReadInput {
+        fields: Some(fields),
+        ..ReadInput::default()
+    };
+    plan::plan_read(table, &input, &svc.runtime.catalog, svc.limits())?;
     Ok(())
 }
 
@@ -67,14 +110,24 @@ fn record_error(e: RecordError) -> ApiError {
     match e {
         RecordError::Invalid(m) => ApiError::BadRequest(m),
         RecordError::NotFound(m) => ApiError::NotFound(m),
-        RecordError::Conflict(m) => ApiError::Conflict { message: m, context: None },
+        RecordError::Conflict(m) => ApiError::Conflict {
+            message: m,
+            context: None,
+        },
         RecordError::Internal(m) => ApiError::Internal(m),
     }
 }
 
 /// Renders a batch: the keys (or `fields=`) of every record, or an error whose
 /// `context.resource` holds each record's key or error.
-async fn render(svc: &Service, table: &Table, key: &[String], p: &Params, outcome: BatchOutcome, status: StatusCode) -> ApiResult<Response> {
+async fn render(
+    svc: &Service,
+    table: &Table,
+    key: &[String],
+    p: &Params,
+    outcome: BatchOutcome,
+    status: StatusCode,
+) -> ApiResult<Response> {
     if outcome.all_ok() {
         let keys: Vec<Record> = outcome.results.into_iter().filter_map(Result::ok).collect();
         let resource = with_fields(svc, table, key, keys, p).await?;
@@ -86,10 +139,18 @@ async fn render(svc: &Service, table: &Table, key: &[String], p: &Params, outcom
         .enumerate()
         .filter_map(|(i, r)| r.is_err().then_some(i))
         .collect();
-    if let Some(Err(RecordError::Internal(m))) = outcome.results.iter().find(|r| matches!(r, Err(RecordError::Internal(_)))) {
+    if let Some(Err(RecordError::Internal(m))) = outcome
+        .results
+        .iter()
+        .find(|r| matches!(r, Err(RecordError::Internal(_))))
+    {
         return Err(ApiError::Internal(m.clone()));
     }
-    let all_conflicts = outcome.results.iter().filter_map(|r| r.as_ref().err()).all(|e| e.code() == 409);
+    let all_conflicts = outcome
+        .results
+        .iter()
+        .filter_map(|r| r.as_ref().err())
+        .all(|e| e.code() == 409);
     let context_resource: Vec<Json> = outcome
         .results
         .iter()
@@ -106,10 +167,10 @@ async fn render(svc: &Service, table: &Table, key: &[String], p: &Params, outcom
         .map(RecordError::message)
         .unwrap_or_default()
         .to_string();
-    if total == 1 {
-        if let Some(Err(e)) = outcome.results.into_iter().next() {
-            return Err(record_error(e));
-        }
+    if total == 1
+        && let Some(Err(e)) = outcome.results.into_iter().next()
+    {
+        return Err(record_error(e));
     }
     let message = if outcome.committed {
         format!(
@@ -124,22 +185,38 @@ async fn render(svc: &Service, table: &Table, key: &[String], p: &Params, outcom
     };
     let context = json!({ "error": failed, "resource": context_resource });
     Err(if all_conflicts {
-        ApiError::Conflict { message, context: Some(context) }
+        ApiError::Conflict {
+            message,
+            context: Some(context),
+        }
     } else {
         ApiError::BadRequestWith { message, context }
     })
 }
 
 /// The written records as `fields=` asks (default: their key fields).
-async fn with_fields(svc: &Service, table: &Table, key: &[String], keys: Vec<Record>, p: &Params) -> ApiResult<Vec<Json>> {
+async fn with_fields(
+    svc: &Service,
+    table: &Table,
+    key: &[String],
+    keys: Vec<Record>,
+    p: &Params,
+) -> ApiResult<Vec<Json>> {
     let Some(fields) = p.text("fields") else {
         return Ok(keys.into_iter().map(Json::Object).collect());
     };
     let fields = parse_fields(fields)?;
-    if fields.iter().any(|f| matches!(f, FieldInput::Aggregate { .. })) {
-        return Err(ApiError::bad_request("fields= on a write takes field names, not aggregates."));
+    if fields
+        .iter()
+        .any(|f| matches!(f, FieldInput::Aggregate { .. }))
+    {
+        return Err(ApiError::bad_request(
+            "fields= on a write takes field names, not aggregates.",
+        ));
     }
-    let only_key = fields.iter().all(|f| matches!(f, FieldInput::Column(c) if key.contains(c)));
+    let only_key = fields
+        .iter()
+        .all(|f| matches!(f, FieldInput::Column(c) if key.contains(c)));
     if only_key || keys.is_empty() {
         return Ok(keys.into_iter().map(Json::Object).collect());
     }
@@ -147,15 +224,32 @@ async fn with_fields(svc: &Service, table: &Table, key: &[String], keys: Vec<Rec
     let tuples = write::key_tuples(table, key, &keys, limits.backend);
     let mut fetch_fields = fields.clone();
     for k in key {
-        if !fields.iter().any(|f| matches!(f, FieldInput::Column(c) if c == k || c == "*")) {
+        if !fields
+            .iter()
+            .any(|f| matches!(f, FieldInput::Column(c) if c == k || c == "*"))
+        {
             fetch_fields.push(FieldInput::Column(k.clone()));
         }
     }
-    let input = ReadInput { fields: Some(fetch_fields), limit: Some(tuples.len() as u64), ..ReadInput::default() };
+    let input = ReadInput {
+        fields: Some(fetch_fields),
+        limit: Some(tuples.len() as u64),
+        ..ReadInput::default()
+    };
     let table_arc = svc.table(&table.name)?;
     let mut plan = plan::plan_read(&table_arc, &input, &svc.runtime.catalog, limits)?;
-    plan.filter = Some(Cond::KeyIn { columns: key.to_vec(), tuples });
-    let rows = exec::read(&svc.runtime.conn, &plan).await?;
+    // Every written record is answered, however many: max_records caps reads.
+    plan.limit = None;
+    // In chunks, so that a large batch stays under the driver's parameter limit.
+    let per_chunk = (exec::KEY_VALUES_PER_STATEMENT / key.len().max(1)).max(1);
+    let mut rows = Vec::with_capacity(tuples.len());
+    for chunk in tuples.chunks(per_chunk) {
+        plan.filter = Some(Cond::KeyIn {
+            columns: key.to_vec(),
+            tuples: chunk.to_vec(),
+        });
+        rows.extend(exec::read(&svc.runtime.conn, &plan).await?);
+    }
     let wanted: Vec<&str> = fields
         .iter()
         .filter_map(|f| match f {
@@ -164,16 +258,24 @@ async fn with_fields(svc: &Service, table: &Table, key: &[String], keys: Vec<Rec
         })
         .collect();
     // Back in the order of the request, with only the asked fields.
-    let same_key = |a: &Record, b: &Record| key.iter().all(|k| a.get(k).map(json_key) == b.get(k).map(json_key));
+    let key_text = |r: &Record| -> Vec<String> {
+        key.iter()
+            .map(|k| r.get(k).map(json_key).unwrap_or_default())
+            .collect()
+    };
+    let by_key: std::collections::HashMap<Vec<String>, &Record> =
+        rows.iter().map(|r| (key_text(r), r)).collect();
     Ok(keys
         .iter()
         .map(|k| {
-            rows.iter()
-                .find(|r| same_key(r, k))
+            by_key
+                .get(&key_text(k))
                 .map(|r| {
                     let rec: Record = r
                         .iter()
-                        .filter(|(name, _)| wanted.contains(&"*") || wanted.contains(&name.as_str()))
+                        .filter(|(name, _)| {
+                            wanted.contains(&"*") || wanted.contains(&name.as_str())
+                        })
                         .map(|(a, b)| (a.clone(), b.clone()))
                         .collect();
                     Json::Object(rec)
@@ -192,7 +294,13 @@ fn json_key(v: &Json) -> String {
 
 /// `POST /_table/{table}`: create; or, with `X-HTTP-Method`, another verb (long
 /// filters can travel in the body of a POST).
-pub async fn create_or_get(svc: Service, Path((_s, table)): TablePath, headers: HeaderMap, AppQuery(q): AppQuery<Vec<(String, String)>>, JsonBody(body): JsonBody) -> ApiResult<Response> {
+pub async fn create_or_get(
+    svc: Service,
+    Path((_s, table)): TablePath,
+    headers: HeaderMap,
+    AppQuery(q): AppQuery<Vec<(String, String)>>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Response> {
     let tunnel = headers
         .get("x-http-method")
         .or_else(|| headers.get("x-http-method-override"))
@@ -204,7 +312,9 @@ pub async fn create_or_get(svc: Service, Path((_s, table)): TablePath, headers: 
         Some("GET") => {
             if let Some(b) = body {
                 let Json::Object(o) = b else {
-                    return Err(ApiError::bad_request("With X-HTTP-Method: GET the body must be an object of query parameters, e.g. {\"filter\":\"…\"}."));
+                    return Err(ApiError::bad_request(
+                        "With X-HTTP-Method: GET the body must be an object of query parameters, e.g. {\"filter\":\"…\"}.",
+                    ));
                 };
                 for (k, v) in o {
                     let text = match v {
@@ -220,13 +330,16 @@ pub async fn create_or_get(svc: Service, Path((_s, table)): TablePath, headers: 
         Some("PATCH") => update_table(svc, &table, p, body, false).await,
         Some("PUT") => update_table(svc, &table, p, body, true).await,
         Some("DELETE") => delete_table(svc, &table, p, body).await,
-        Some(other) => Err(ApiError::MethodNotAllowed(format!("X-HTTP-Method '{other}' is not supported here."))),
+        Some(other) => Err(ApiError::MethodNotAllowed(format!(
+            "X-HTTP-Method '{other}' is not supported here."
+        ))),
     }
 }
 
 async fn create(svc: Service, table: &str, p: Params, body: Option<Json>) -> ApiResult<Response> {
     let table = svc.table(table)?;
     writable(&svc, &table)?;
+    check_fields(&svc, &table, &p)?;
     let backend = svc.limits().backend;
     let key = plan::key_columns(&table, p.text("id_field"))?;
     let mode = batch_mode(&p)?;
@@ -238,13 +351,26 @@ async fn create(svc: Service, table: &str, p: Params, body: Option<Json>) -> Api
             Ok(Op::Insert { set, given_key })
         })
         .collect();
-    let outcome = write::run_batch(&svc.runtime.conn, &table, &key, ops, mode == BatchMode::Continue).await?;
+    let outcome = write::run_batch(
+        &svc.runtime.conn,
+        &table,
+        &key,
+        ops,
+        mode == BatchMode::Continue,
+    )
+    .await?;
     render(&svc, &table, &key, &p, outcome, StatusCode::CREATED).await
 }
 
 /// The SET list of a PATCH (given fields) or PUT (every non-key field: missing
 /// nullable ones become NULL; a missing required one is an error).
-fn set_list(table: &Table, key: &[String], rec: &Map<String, Json>, replace: bool, backend: DbBackend) -> Result<Vec<(String, sea_query::Value)>, RecordError> {
+fn set_list(
+    table: &Table,
+    key: &[String],
+    rec: &Map<String, Json>,
+    replace: bool,
+    backend: DbBackend,
+) -> Result<Vec<(String, sea_query::Value)>, RecordError> {
     let mut set = write::typed_fields(table, rec, backend)?;
     if replace {
         let mut missing = Vec::new();
@@ -253,7 +379,10 @@ fn set_list(table: &Table, key: &[String], rec: &Map<String, Json>, replace: boo
                 continue;
             }
             if c.nullable {
-                set.push((c.name.clone(), crate::query::value::null_of(c.json_type, backend)));
+                set.push((
+                    c.name.clone(),
+                    crate::query::value::null_of(c.json_type, backend),
+                ));
             } else {
                 missing.push(c.name.as_str());
             }
@@ -266,13 +395,20 @@ fn set_list(table: &Table, key: &[String], rec: &Map<String, Json>, replace: boo
         }
     }
     if set.is_empty() {
-        return Err(RecordError::Invalid("The record names no field to change.".into()));
+        return Err(RecordError::Invalid(
+            "The record names no field to change.".into(),
+        ));
     }
     Ok(set)
 }
 
 /// Filter for writes addressed by `ids=` or `filter=`, if either is given.
-fn target_cond(table: &Table, key: &[String], p: &Params, backend: DbBackend) -> ApiResult<Option<Cond>> {
+fn target_cond(
+    table: &Table,
+    key: &[String],
+    p: &Params,
+    backend: DbBackend,
+) -> ApiResult<Option<Cond>> {
     let mut conds = Vec::new();
     if let Some(f) = p.text("filter") {
         conds.push(plan::filter_cond(table, f, backend)?);
@@ -288,17 +424,34 @@ fn target_cond(table: &Table, key: &[String], p: &Params, backend: DbBackend) ->
     })
 }
 
-pub async fn update_many(svc: Service, Path((_s, table)): TablePath, AppQuery(q): AppQuery<Vec<(String, String)>>, JsonBody(body): JsonBody) -> ApiResult<Response> {
+pub async fn update_many(
+    svc: Service,
+    Path((_s, table)): TablePath,
+    AppQuery(q): AppQuery<Vec<(String, String)>>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Response> {
     update_table(svc, &table, Params(q), body, false).await
 }
 
-pub async fn replace_many(svc: Service, Path((_s, table)): TablePath, AppQuery(q): AppQuery<Vec<(String, String)>>, JsonBody(body): JsonBody) -> ApiResult<Response> {
+pub async fn replace_many(
+    svc: Service,
+    Path((_s, table)): TablePath,
+    AppQuery(q): AppQuery<Vec<(String, String)>>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Response> {
     update_table(svc, &table, Params(q), body, true).await
 }
 
-async fn update_table(svc: Service, table: &str, p: Params, body: Option<Json>, replace: bool) -> ApiResult<Response> {
+async fn update_table(
+    svc: Service,
+    table: &str,
+    p: Params,
+    body: Option<Json>,
+    replace: bool,
+) -> ApiResult<Response> {
     let table = svc.table(table)?;
     writable(&svc, &table)?;
+    check_fields(&svc, &table, &p)?;
     let backend = svc.limits().backend;
     let key = plan::key_columns(&table, p.text("id_field"))?;
     if let Some(cond) = target_cond(&table, &key, &p, backend)? {
@@ -323,12 +476,25 @@ async fn update_table(svc: Service, table: &str, p: Params, body: Option<Json>, 
             Ok(Op::Update { key: kv, key_json, set })
         })
         .collect();
-    let outcome = write::run_batch(&svc.runtime.conn, &table, &key, ops, mode == BatchMode::Continue).await?;
+    let outcome = write::run_batch(
+        &svc.runtime.conn,
+        &table,
+        &key,
+        ops,
+        mode == BatchMode::Continue,
+    )
+    .await?;
     render(&svc, &table, &key, &p, outcome, StatusCode::OK).await
 }
 
 /// A by-id write returns the record's key (or `fields=`) as an object, not a list.
-async fn one_record(svc: &Service, table: &Table, key: &[String], p: &Params, op: Result<Op, RecordError>) -> ApiResult<Response> {
+async fn one_record(
+    svc: &Service,
+    table: &Table,
+    key: &[String],
+    p: &Params,
+    op: Result<Op, RecordError>,
+) -> ApiResult<Response> {
     let outcome = write::run_batch(&svc.runtime.conn, table, key, vec![op], false).await?;
     let rec = match outcome.results.into_iter().next() {
         Some(Ok(rec)) => rec,
@@ -339,7 +505,12 @@ async fn one_record(svc: &Service, table: &Table, key: &[String], p: &Params, op
     Ok(ok(list.pop().unwrap_or(Json::Null)))
 }
 
-fn id_key(table: &Table, key: &[String], id: &str, backend: DbBackend) -> ApiResult<(Vec<sea_query::Value>, Record)> {
+fn id_key(
+    table: &Table,
+    key: &[String],
+    id: &str,
+    backend: DbBackend,
+) -> ApiResult<(Vec<sea_query::Value>, Record)> {
     let parts = plan::split_id(key, id)?;
     let rec: Map<String, Json> = key.iter().cloned().zip(parts).collect();
     match write::record_key(table, key, &rec, backend).map_err(record_error)? {
@@ -365,46 +536,81 @@ fn typed_json(v: &sea_query::Value, fallback: Option<&Json>) -> Json {
     }
 }
 
-pub async fn update_one(svc: Service, Path((_s, table, id)): RecordPath, AppQuery(q): AppQuery<Vec<(String, String)>>, JsonBody(body): JsonBody) -> ApiResult<Response> {
+pub async fn update_one(
+    svc: Service,
+    Path((_s, table, id)): RecordPath,
+    AppQuery(q): AppQuery<Vec<(String, String)>>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Response> {
     by_id_update(svc, &table, &id, Params(q), body, false).await
 }
 
-pub async fn replace_one(svc: Service, Path((_s, table, id)): RecordPath, AppQuery(q): AppQuery<Vec<(String, String)>>, JsonBody(body): JsonBody) -> ApiResult<Response> {
+pub async fn replace_one(
+    svc: Service,
+    Path((_s, table, id)): RecordPath,
+    AppQuery(q): AppQuery<Vec<(String, String)>>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Response> {
     by_id_update(svc, &table, &id, Params(q), body, true).await
 }
 
-async fn by_id_update(svc: Service, table: &str, id: &str, p: Params, body: Option<Json>, replace: bool) -> ApiResult<Response> {
+async fn by_id_update(
+    svc: Service,
+    table: &str,
+    id: &str,
+    p: Params,
+    body: Option<Json>,
+    replace: bool,
+) -> ApiResult<Response> {
     let table = svc.table(table)?;
     writable(&svc, &table)?;
+    check_fields(&svc, &table, &p)?;
     let backend = svc.limits().backend;
     let key = plan::key_columns(&table, p.text("id_field"))?;
     let (kv, key_json) = id_key(&table, &key, id, backend)?;
     let mut rec = single(body)?;
     // A key in the body must name the same record as the URL.
     for k in &key {
-        if let Some(v) = rec.remove(k) {
-            if !v.is_null() && json_key(&v) != key_json.get(k).map(json_key).unwrap_or_default() {
-                return Err(ApiError::bad_request(format!(
-                    "The body's '{k}' ({}) differs from the id in the URL; change keys with PATCH on the table.",
-                    json_key(&v)
-                )));
-            }
+        if let Some(v) = rec.remove(k)
+            && !v.is_null()
+            && json_key(&v) != key_json.get(k).map(json_key).unwrap_or_default()
+        {
+            return Err(ApiError::bad_request(format!(
+                "The body's '{k}' ({}) differs from the id in the URL; change keys with PATCH on the table.",
+                json_key(&v)
+            )));
         }
     }
-    let op = set_list(&table, &key, &rec, replace, backend).map(|set| Op::Update { key: kv, key_json, set });
+    let op = set_list(&table, &key, &rec, replace, backend).map(|set| Op::Update {
+        key: kv,
+        key_json,
+        set,
+    });
     one_record(&svc, &table, &key, &p, op).await
 }
 
-pub async fn delete_one(svc: Service, Path((_s, table, id)): RecordPath, AppQuery(q): AppQuery<Vec<(String, String)>>) -> ApiResult<Response> {
+pub async fn delete_one(
+    svc: Service,
+    Path((_s, table, id)): RecordPath,
+    AppQuery(q): AppQuery<Vec<(String, String)>>,
+) -> ApiResult<Response> {
     let p = Params(q);
     let table = svc.table(&table)?;
     writable(&svc, &table)?;
+    check_fields(&svc, &table, &p)?;
     let backend = svc.limits().backend;
     let key = plan::key_columns(&table, p.text("id_field"))?;
     let (kv, key_json) = id_key(&table, &key, &id, backend)?;
     // fields= on a delete shows the record as it was.
     let before = with_fields(&svc, &table, &key, vec![key_json.clone()], &p).await?;
-    let outcome = write::run_batch(&svc.runtime.conn, &table, &key, vec![Ok(Op::Delete { key: kv, key_json })], false).await?;
+    let outcome = write::run_batch(
+        &svc.runtime.conn,
+        &table,
+        &key,
+        vec![Ok(Op::Delete { key: kv, key_json })],
+        false,
+    )
+    .await?;
     match outcome.results.into_iter().next() {
         Some(Ok(_)) => Ok(ok(before.into_iter().next().unwrap_or(Json::Null))),
         Some(Err(e)) => Err(record_error(e)),
@@ -412,13 +618,24 @@ pub async fn delete_one(svc: Service, Path((_s, table, id)): RecordPath, AppQuer
     }
 }
 
-pub async fn delete_many(svc: Service, Path((_s, table)): TablePath, AppQuery(q): AppQuery<Vec<(String, String)>>, JsonBody(body): JsonBody) -> ApiResult<Response> {
+pub async fn delete_many(
+    svc: Service,
+    Path((_s, table)): TablePath,
+    AppQuery(q): AppQuery<Vec<(String, String)>>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Response> {
     delete_table(svc, &table, Params(q), body).await
 }
 
-async fn delete_table(svc: Service, table: &str, p: Params, body: Option<Json>) -> ApiResult<Response> {
+async fn delete_table(
+    svc: Service,
+    table: &str,
+    p: Params,
+    body: Option<Json>,
+) -> ApiResult<Response> {
     let table = svc.table(table)?;
     writable(&svc, &table)?;
+    check_fields(&svc, &table, &p)?;
     let backend = svc.limits().backend;
     let key = plan::key_columns(&table, p.text("id_field"))?;
     if let Some(cond) = target_cond(&table, &key, &p, backend)? {
@@ -442,10 +659,20 @@ async fn delete_table(svc: Service, table: &str, p: Params, body: Option<Json>) 
         .iter()
         .map(|r| match write::record_key(&table, &key, r, backend)? {
             Some((kv, key_json)) => Ok(Op::Delete { key: kv, key_json }),
-            None => Err(RecordError::Invalid(format!("The record has no key ({}).", key.join(", ")))),
+            None => Err(RecordError::Invalid(format!(
+                "The record has no key ({}).",
+                key.join(", ")
+            ))),
         })
         .collect();
-    let outcome = write::run_batch(&svc.runtime.conn, &table, &key, ops, mode == BatchMode::Continue).await?;
+    let outcome = write::run_batch(
+        &svc.runtime.conn,
+        &table,
+        &key,
+        ops,
+        mode == BatchMode::Continue,
+    )
+    .await?;
     render(&svc, &table, &key, &p, outcome, StatusCode::OK).await
 }
 
@@ -457,7 +684,12 @@ mod tests {
     #[test]
     fn body_shapes() {
         assert_eq!(records(Some(json!({"a": 1}))).unwrap().len(), 1);
-        assert_eq!(records(Some(json!({"resource": [{"a": 1}, {"a": 2}]}))).unwrap().len(), 2);
+        assert_eq!(
+            records(Some(json!({"resource": [{"a": 1}, {"a": 2}]})))
+                .unwrap()
+                .len(),
+            2
+        );
         assert!(records(Some(json!({"resource": []}))).is_err());
         assert!(records(Some(json!([1, 2]))).is_err());
         assert!(records(Some(json!("x"))).is_err());
