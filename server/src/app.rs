@@ -20,6 +20,7 @@ use crate::auth::secret::SecretBox;
 use crate::cli::{AdminCommand, Cli, Command};
 use crate::config::{Settings, redact_url};
 use crate::error::{ApiError, REQUEST_ID};
+use crate::rate_limit::{self, RateLimit};
 use crate::services::Registry;
 use crate::state::AppState;
 use crate::{admin, demo, rest};
@@ -146,7 +147,7 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartError> {
 
 /// The whole HTTP surface.
 pub fn router(state: AppState, settings: &Settings) -> Router {
-    Router::new()
+    let mut app = Router::new()
         .nest("/api/v2/system", admin::router())
         .merge(rest::router())
         .fallback(not_found)
@@ -154,8 +155,13 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
             Duration::from_secs(settings.request_timeout),
-        ))
-        .layer(middleware::from_fn(request_context))
+        ));
+    // Outside the timeout and the handlers (a refused request costs nothing), inside
+    // the request context (a 429 still carries its request id).
+    if let Some(limit) = RateLimit::new(settings.rate_limit) {
+        app = app.layer(middleware::from_fn_with_state(limit, rate_limit::enforce));
+    }
+    app.layer(middleware::from_fn(request_context))
         .with_state(state)
 }
 
@@ -231,10 +237,13 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
     let (state, listener, addr) = prepare(&settings).await?;
     tracing::info!(%addr, "apiforge listening");
     let app = router(state, &settings);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| StartError::Other(e.to_string()))?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(|e| StartError::Other(e.to_string()))?;
     tracing::info!("apiforge stopped");
     Ok(())
 }
@@ -272,7 +281,11 @@ pub async fn spawn(settings: Settings) -> Result<Spawned, StartError> {
     let (state, listener, addr) = prepare(&settings).await?;
     let app = router(state.clone(), &settings);
     tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
+        let _ = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await;
     });
     Ok(Spawned { addr, state })
 }

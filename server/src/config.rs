@@ -37,6 +37,8 @@ pub struct Settings {
     pub request_timeout: u64,
     /// Connections in the pool of the embedded SQLite system database.
     pub system_pool_size: u32,
+    /// Requests per minute accepted from one client address (more → 429); 0: no limit.
+    pub rate_limit: u32,
 }
 
 impl Default for Settings {
@@ -55,6 +57,7 @@ impl Default for Settings {
             max_body_bytes: 8 * 1024 * 1024,
             request_timeout: 30,
             system_pool_size: 4,
+            rate_limit: 0,
         }
     }
 }

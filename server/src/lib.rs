@@ -13,6 +13,7 @@ pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod query;
+pub mod rate_limit;
 pub mod rest;
 pub mod services;
 pub mod state;

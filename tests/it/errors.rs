@@ -1,7 +1,5 @@
-//! Every error status of SPEC.md that applies today, in the common envelope
-//! (checked by the harness on every 4xx), and never a 5xx.
-//!
-//! 429 (rate limiting) is not implemented yet, so it has no test here.
+//! Every error status of SPEC.md, in the common envelope (checked by the harness
+//! on every 4xx), and never a 5xx.
 
 use apiforge_tests::{TestServer, message, table_path};
 use reqwest::{Method, StatusCode};
@@ -482,6 +480,47 @@ async fn payload_too_large_413() {
         .post("/chinook/_table/Artist", json!({"Name": "small"}))
         .await;
     assert_eq!(st, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn too_many_requests_429() {
+    // Five a minute from one address; the harness's login was the first.
+    let s = TestServer::start_with(|settings| settings.rate_limit = 5).await;
+    let mut statuses = Vec::new();
+    let mut limited = None;
+    for _ in 0..6 {
+        let resp = s
+            .request(Method::GET, "/chinook/_table/Genre?limit=1")
+            .send()
+            .await
+            .unwrap();
+        statuses.push(resp.status().as_u16());
+        if resp.status() == StatusCode::TOO_MANY_REQUESTS {
+            let retry: u64 = resp.headers()["retry-after"]
+                .to_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+            limited = Some((retry, resp.json::<serde_json::Value>().await.unwrap()));
+        }
+    }
+    assert_eq!(statuses, [200, 200, 200, 200, 429, 429]);
+    let (retry, body) = limited.unwrap();
+    assert!((1..=60).contains(&retry), "Retry-After {retry}");
+    assert_eq!(body["error"]["code"], json!(429));
+    assert!(
+        message(&body).contains("5 per minute"),
+        "{}",
+        message(&body)
+    );
+    // Login is limited too (it is where guessing would happen).
+    let (st, _) = s
+        .send(
+            s.anonymous(Method::POST, "/system/admin/session")
+                .json(&json!({"email": "a@b.c", "password": "guess"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::TOO_MANY_REQUESTS);
 }
 
 #[tokio::test]

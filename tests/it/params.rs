@@ -536,7 +536,7 @@ async fn include_schema_describes_the_table() {
     assert_eq!(st, StatusCode::OK);
     let schema = &body["meta"]["schema"];
     assert_eq!(schema["name"], json!("Track"));
-    let names: Vec<&str> = schema["field"]
+    let names: Vec<&str> = schema["fields"]
         .as_array()
         .unwrap()
         .iter()

@@ -521,7 +521,7 @@ async fn related_star_embeds_every_relation() {
         assert!(r["Track_by_AlbumId"].is_array(), "{r}");
     }
     let (_, schema) = s.get("/chinook/_schema/Track").await;
-    let names: Vec<String> = schema["related"]
+    let names: Vec<String> = schema["relationships"]
         .as_array()
         .unwrap()
         .iter()

@@ -62,7 +62,7 @@ async fn table_schema_matches_the_database() {
         let info = s
             .sql(&format!("SELECT name, \"notnull\" AS nn, pk, type FROM pragma_table_info('{table}') ORDER BY cid"))
             .await;
-        let fields = body["field"].as_array().unwrap();
+        let fields = body["fields"].as_array().unwrap();
         assert_eq!(fields.len(), info.len(), "{table}");
         let mut pk: Vec<(i64, String)> = Vec::new();
         for (f, c) in fields.iter().zip(&info) {
@@ -117,7 +117,7 @@ async fn field_types() {
     let s = TestServer::start().await;
     let (_, body) = s.get("/chinook/_schema/Invoice").await;
     let ty = |name: &str| {
-        find(&body["field"], name)["type"]
+        find(&body["fields"], name)["type"]
             .as_str()
             .unwrap()
             .to_string()
@@ -131,7 +131,7 @@ async fn field_types() {
         ty("Total")
     );
     assert_eq!(
-        find(&body["field"], "InvoiceId")["auto_increment"],
+        find(&body["fields"], "InvoiceId")["auto_increment"],
         json!(true)
     );
 }
@@ -140,21 +140,25 @@ async fn field_types() {
 async fn relationships_are_described() {
     let s = TestServer::start().await;
     let (_, album) = s.get("/chinook/_schema/Album").await;
-    let artist = find(&album["related"], "Artist_by_ArtistId");
+    let artist = find(&album["relationships"], "Artist_by_ArtistId");
     assert_eq!(artist["type"], json!("belongs_to"));
     assert_eq!(artist["ref_table"], json!("Artist"));
-    assert_eq!(artist["field"], json!("ArtistId"));
-    assert_eq!(artist["ref_field"], json!("ArtistId"));
-    let tracks = find(&album["related"], "Track_by_AlbumId");
+    assert_eq!(artist["fields"], json!(["ArtistId"]));
+    assert_eq!(artist["ref_fields"], json!(["ArtistId"]));
+    let tracks = find(&album["relationships"], "Track_by_AlbumId");
     assert_eq!(tracks["type"], json!("has_many"));
     assert_eq!(tracks["ref_table"], json!("Track"));
-    assert_eq!(tracks["ref_field"], json!("AlbumId"));
+    assert_eq!(tracks["ref_fields"], json!(["AlbumId"]));
 
     let (_, track) = s.get("/chinook/_schema/Track").await;
-    let pl = find(&track["related"], "Playlist_by_PlaylistTrack");
+    let pl = find(&track["relationships"], "Playlist_by_PlaylistTrack");
     assert_eq!(pl["type"], json!("many_many"));
     assert_eq!(pl["ref_table"], json!("Playlist"));
     assert_eq!(pl["junction_table"], json!("PlaylistTrack"));
+    assert_eq!(pl["fields"], json!(["TrackId"]));
+    assert_eq!(pl["junction_fields"], json!(["TrackId"]));
+    assert_eq!(pl["junction_ref_fields"], json!(["PlaylistId"]));
+    assert_eq!(pl["ref_fields"], json!(["PlaylistId"]));
     for name in [
         "Album_by_AlbumId",
         "Genre_by_GenreId",
@@ -162,30 +166,30 @@ async fn relationships_are_described() {
         "InvoiceLine_by_TrackId",
         "PlaylistTrack_by_TrackId",
     ] {
-        find(&track["related"], name);
+        find(&track["relationships"], name);
     }
 
     let (_, playlist) = s.get("/chinook/_schema/Playlist").await;
-    let tr = find(&playlist["related"], "Track_by_PlaylistTrack");
+    let tr = find(&playlist["relationships"], "Track_by_PlaylistTrack");
     assert_eq!(tr["type"], json!("many_many"));
     assert_eq!(tr["ref_table"], json!("Track"));
 
     let (_, emp) = s.get("/chinook/_schema/Employee").await;
     assert_eq!(
-        find(&emp["related"], "Employee_by_ReportsTo")["type"],
+        find(&emp["relationships"], "Employee_by_ReportsTo")["type"],
         json!("belongs_to")
     );
     assert_eq!(
-        find(&emp["related"], "Employee_by_ReportsTo_has_many")["type"],
+        find(&emp["relationships"], "Employee_by_ReportsTo_has_many")["type"],
         json!("has_many")
     );
     assert_eq!(
-        find(&emp["related"], "Customer_by_SupportRepId")["type"],
+        find(&emp["relationships"], "Customer_by_SupportRepId")["type"],
         json!("has_many")
     );
     // Names are unique per table.
     for body in [&album, &track, &playlist, &emp] {
-        let mut names: Vec<&str> = body["related"]
+        let mut names: Vec<&str> = body["relationships"]
             .as_array()
             .unwrap()
             .iter()

@@ -40,8 +40,9 @@ pub async fn table_schema(
     Ok(Json(describe(svc.table(&table)?.as_ref())))
 }
 
-/// A table as DreamFactory describes it: `field` (columns) and `related`
-/// (relations), with our additions `primary_key` and `is_view`.
+/// A table as SPEC.md names it: `fields` (columns, with DreamFactory's per-field
+/// keys) and `relationships`, plus `primary_key` and `is_view`. Relationship columns
+/// are arrays because keys may be composite.
 pub fn describe(t: &Table) -> Json_ {
     let fields: Vec<Json_> = t
         .columns
@@ -66,7 +67,7 @@ pub fn describe(t: &Table) -> Json_ {
             })
         })
         .collect();
-    let related: Vec<Json_> = t
+    let relationships: Vec<Json_> = t
         .relations
         .iter()
         .map(|r| {
@@ -78,12 +79,12 @@ pub fn describe(t: &Table) -> Json_ {
             json!({
                 "name": r.name,
                 "type": kind,
-                "field": r.columns.join(","),
+                "fields": r.columns,
                 "ref_table": r.ref_table,
-                "ref_field": r.ref_columns.join(","),
+                "ref_fields": r.ref_columns,
                 "junction_table": r.junction.as_ref().map(|j| j.table.as_str()),
-                "junction_field": r.junction.as_ref().map(|j| j.columns.join(",")),
-                "junction_ref_field": r.junction.as_ref().map(|j| j.ref_columns.join(",")),
+                "junction_fields": r.junction.as_ref().map(|j| &j.columns),
+                "junction_ref_fields": r.junction.as_ref().map(|j| &j.ref_columns),
             })
         })
         .collect();
@@ -92,7 +93,7 @@ pub fn describe(t: &Table) -> Json_ {
         "label": t.name,
         "is_view": t.is_view,
         "primary_key": t.primary_key,
-        "field": fields,
-        "related": related,
+        "fields": fields,
+        "relationships": relationships,
     })
 }

@@ -1,0 +1,78 @@
+//! Requests per minute per client address (`rate_limit`), answered with 429.
+//!
+//! Off by default, as DreamFactory's limits are: a local API should not surprise
+//! its developer. When set, it bounds what one address can make the server do,
+//! login attempts included. Keyed by the TCP peer address: behind a reverse
+//! proxy, limit at the proxy instead (we do not trust `X-Forwarded-For`).
+
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::HeaderValue;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+use crate::error::ApiError;
+
+pub struct RateLimit {
+    limiter: DefaultKeyedRateLimiter<IpAddr>,
+    per_minute: NonZeroU32,
+}
+
+impl RateLimit {
+    /// `None` when `per_minute` is 0 (no limit).
+    pub fn new(per_minute: u32) -> Option<Arc<Self>> {
+        let per_minute = NonZeroU32::new(per_minute)?;
+        let limit = Arc::new(RateLimit {
+            limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
+            per_minute,
+        });
+        forget_idle_clients(Arc::downgrade(&limit));
+        Some(limit)
+    }
+}
+
+/// The limiter keeps a state per address; addresses whose bucket has refilled
+/// are dropped once a minute so that memory follows the active clients. The task
+/// ends with the limiter.
+fn forget_idle_clients(limit: Weak<RateLimit>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            let Some(limit) = limit.upgrade() else { break };
+            limit.limiter.retain_recent();
+            limit.limiter.shrink_to_fit();
+        }
+    });
+}
+
+/// Middleware: 429 in the error envelope, with `Retry-After` in seconds.
+pub async fn enforce(State(limit): State<Arc<RateLimit>>, req: Request, next: Next) -> Response {
+    // Requests that did not come through a socket (in-process tests) are not limited.
+    let Some(ConnectInfo(peer)) = req.extensions().get::<ConnectInfo<SocketAddr>>().copied() else {
+        return next.run(req).await;
+    };
+    match limit.limiter.check_key(&peer.ip()) {
+        Ok(()) => next.run(req).await,
+        Err(not_until) => {
+            let wait = not_until
+                .wait_time_from(DefaultClock::default().now())
+                .as_secs()
+                .max(1);
+            let mut resp = ApiError::TooManyRequests(format!(
+                "Too many requests: this server accepts {} per minute from one address. Try again in {wait} s.",
+                limit.per_minute
+            ))
+            .into_response();
+            resp.headers_mut()
+                .insert("retry-after", HeaderValue::from(wait));
+            resp
+        }
+    }
+}
