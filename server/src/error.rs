@@ -108,3 +108,12 @@ impl IntoResponse for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// The handler for a known path called with a method it does not serve: our
+/// envelope instead of axum's empty 405 (axum still adds the `Allow` header).
+/// Each router installs it with `.method_not_allowed_fallback(…)`, after its routes.
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed(
+        "This method is not allowed on this path; the 'Allow' response header lists the ones that are.".into(),
+    )
+}

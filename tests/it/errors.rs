@@ -360,6 +360,17 @@ async fn method_not_allowed_405() {
         let (st, body) = s.send(s.request(m.clone(), p).json(&json!({}))).await;
         assert_eq!(st, StatusCode::METHOD_NOT_ALLOWED, "{m} {p}: {body}");
     }
+    // The sentence points at `Allow`, which lists what the path serves.
+    let resp = s
+        .request(Method::POST, "/chinook/_table/Album/5")
+        .send()
+        .await
+        .unwrap();
+    let allow = resp.headers()["allow"].to_str().unwrap().to_string();
+    for m in ["GET", "PATCH", "PUT", "DELETE"] {
+        assert!(allow.contains(m), "Allow: {allow}");
+    }
+    assert!(!allow.contains("POST"), "Allow: {allow}");
     // An unsupported X-HTTP-Method.
     let rb = s
         .request(Method::POST, "/chinook/_table/Album")

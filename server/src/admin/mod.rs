@@ -73,15 +73,6 @@ impl From<AdminError> for ApiError {
     }
 }
 
-/// The handler for a known path called with a method it does not serve: our
-/// envelope instead of axum's empty 405 (axum still adds the `Allow` header).
-/// Reusable by other routers via `.method_not_allowed_fallback(method_not_allowed)`.
-pub async fn method_not_allowed() -> ApiError {
-    ApiError::MethodNotAllowed(
-        "this method is not allowed on this path; the 'Allow' response header lists the ones that are".into(),
-    )
-}
-
 /// The routes of the `system` service, relative to `/api/v2/system`.
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -103,7 +94,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/service/{key}/_refresh", post(service::refresh))
         // Must come last: it applies to the routes registered before it.
-        .method_not_allowed_fallback(method_not_allowed)
+        .method_not_allowed_fallback(crate::error::method_not_allowed)
 }
 
 /// `GET /api/v2/system`: what the system service offers, DreamFactory-style.

@@ -28,23 +28,14 @@ use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/v2", get(list_services).fallback(method_not_allowed))
-        .route("/api/v2/", get(list_services).fallback(method_not_allowed))
-        .route(
-            "/api/v2/{service}",
-            get(service_resources).fallback(method_not_allowed),
-        )
-        .route(
-            "/api/v2/{service}/_table",
-            get(schema::list_tables).fallback(method_not_allowed),
-        )
-        .route(
-            "/api/v2/{service}/_schema",
-            get(schema::list_schema).fallback(method_not_allowed),
-        )
+        .route("/api/v2", get(list_services))
+        .route("/api/v2/", get(list_services))
+        .route("/api/v2/{service}", get(service_resources))
+        .route("/api/v2/{service}/_table", get(schema::list_tables))
+        .route("/api/v2/{service}/_schema", get(schema::list_schema))
         .route(
             "/api/v2/{service}/_schema/{table}",
-            get(schema::table_schema).fallback(method_not_allowed),
+            get(schema::table_schema),
         )
         .route(
             "/api/v2/{service}/_table/{table}",
@@ -52,21 +43,17 @@ pub fn router() -> Router<AppState> {
                 .post(write::create_or_get)
                 .patch(write::update_many)
                 .put(write::replace_many)
-                .delete(write::delete_many)
-                .fallback(method_not_allowed),
+                .delete(write::delete_many),
         )
         .route(
             "/api/v2/{service}/_table/{table}/{id}",
             get(read::one)
                 .patch(write::update_one)
                 .put(write::replace_one)
-                .delete(write::delete_one)
-                .fallback(method_not_allowed),
+                .delete(write::delete_one),
         )
-}
-
-pub async fn method_not_allowed() -> ApiError {
-    ApiError::MethodNotAllowed("This method is not allowed on this resource.".into())
+        // Must come last: it applies to the routes registered before it.
+        .method_not_allowed_fallback(crate::error::method_not_allowed)
 }
 
 async fn list_services(State(state): State<AppState>, _caller: Caller) -> Json<serde_json::Value> {
