@@ -324,6 +324,7 @@ pub fn runtime(
         kind: spec.kind,
         config: spec.config.clone(),
         conn,
+        sqlite_reads: connect::sqlite_reads(spec.kind, &spec.config),
         catalog: Arc::new(catalog),
     }
 }

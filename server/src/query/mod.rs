@@ -1,8 +1,11 @@
-//! One planner for every API: parameters → [`plan`] → SQL ([`sql`]) → rows ([`exec`]).
+//! One planner for every API: parameters → [`plan`] → SQL ([`sql`]) → the JSON
+//! document ([`document`]), run by [`exec`] (sea-orm) or [`sqlite`] (rusqlite).
 
+pub mod document;
 pub mod exec;
 pub mod filter;
 pub mod plan;
 pub mod sql;
+pub mod sqlite;
 pub mod value;
 pub mod write;

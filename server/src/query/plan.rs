@@ -286,6 +286,16 @@ fn plan_level(
                     }
                 }
             }
+            // Each output once (`fields=*,Name` names Name twice): a JSON object
+            // cannot hold a key twice.
+            let mut seen = Vec::with_capacity(out.len());
+            out.retain(|o| {
+                let fresh = !seen.contains(o);
+                if fresh {
+                    seen.push(o.clone());
+                }
+                fresh
+            });
             out
         }
     };

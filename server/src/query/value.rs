@@ -8,6 +8,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use rusqlite::types::ValueRef;
 use rust_decimal::Decimal;
 use sea_orm::{DbBackend, QueryResult};
 use sea_query::Value;
@@ -326,12 +327,81 @@ pub fn from_row(row: &QueryResult, idx: usize, ty: JsonType, backend: DbBackend)
 
 /// SQLite's text timestamps ('2009-01-01 00:00:00') as ISO-8601 ('2009-01-01T00:00:00').
 fn iso_datetime(s: String) -> String {
-    if s.len() >= 19 && s.as_bytes().get(10) == Some(&b' ') && parse_datetime(&s).is_some() {
+    if is_sqlite_datetime(&s) {
         let mut s = s;
         s.replace_range(10..11, "T");
         s
     } else {
         s
+    }
+}
+
+fn is_sqlite_datetime(s: &str) -> bool {
+    s.len() >= 19 && s.as_bytes().get(10) == Some(&b' ') && parse_datetime(s).is_some()
+}
+
+/// Writes a SQLite value as JSON by its column's type: the mapping [`from_row`]
+/// applies on SQLite (booleans from 0/1, ISO-8601 timestamps, base64 binary, JSON
+/// documents parsed; a value of another type than declared as what it holds),
+/// written straight into the response without a `serde_json::Value`.
+pub fn write_sqlite(cell: ValueRef<'_>, ty: JsonType, out: &mut Vec<u8>) {
+    // Writing numbers, strings and a parsed `Value` into a Vec cannot fail.
+    match cell {
+        ValueRef::Null => out.extend_from_slice(b"null"),
+        ValueRef::Integer(i) if ty == JsonType::Boolean => {
+            out.extend_from_slice(if i == 0 { b"false" } else { b"true" });
+        }
+        ValueRef::Integer(i) => {
+            let _ = serde_json::to_writer(&mut *out, &i);
+        }
+        // Non-finite floats come out as null, as serde_json writes them.
+        ValueRef::Real(f) => {
+            let _ = serde_json::to_writer(&mut *out, &f);
+        }
+        ValueRef::Text(t) => {
+            let text = String::from_utf8_lossy(t);
+            match ty {
+                JsonType::DateTime if is_sqlite_datetime(&text) => {
+                    let mut iso = text.into_owned();
+                    iso.replace_range(10..11, "T");
+                    let _ = serde_json::to_writer(&mut *out, &iso);
+                }
+                JsonType::Json => match serde_json::from_str::<Json>(&text) {
+                    Ok(doc) => {
+                        let _ = serde_json::to_writer(&mut *out, &doc);
+                    }
+                    Err(_) => {
+                        let _ = serde_json::to_writer(&mut *out, &*text);
+                    }
+                },
+                _ => {
+                    let _ = serde_json::to_writer(&mut *out, &*text);
+                }
+            }
+        }
+        ValueRef::Blob(b) => {
+            let _ = serde_json::to_writer(&mut *out, &B64.encode(b));
+        }
+    }
+}
+
+/// A SQLite value as key text (see `document::Row::key`); `None` for NULL.
+pub fn sqlite_key(cell: ValueRef<'_>) -> Option<String> {
+    match cell {
+        ValueRef::Null => None,
+        ValueRef::Integer(i) => Some(i.to_string()),
+        ValueRef::Real(f) => Some(f.to_string()),
+        ValueRef::Text(t) => Some(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Blob(b) => Some(B64.encode(b)),
+    }
+}
+
+/// A JSON value read by [`from_row`] as key text; `None` for null.
+pub fn json_key(v: Json) -> Option<String> {
+    match v {
+        Json::Null => None,
+        Json::String(s) => Some(s),
+        other => Some(other.to_string()),
     }
 }
 

@@ -1,7 +1,10 @@
 //! GET on a table (list) and on a record (by id).
 
+use std::sync::Arc;
+
 use axum::extract::Path;
-use axum::response::Response;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value as Json, json};
 
 use super::params::{Params, read_input};
@@ -38,7 +41,7 @@ pub async fn list_with(svc: Service, table: &str, p: Params) -> ApiResult<Respon
     if let Some(cond) = ids {
         plan = plan_with_extra(plan, cond);
     }
-    respond(&svc, &p, &plan, &table).await
+    respond(&svc, &p, Arc::new(plan), &table).await
 }
 
 /// ANDs a key condition (ids=, by-id) into a planned read.
@@ -53,31 +56,37 @@ fn plan_with_extra(mut plan: plan::ReadPlan, extra: plan::Cond) -> plan::ReadPla
 async fn respond(
     svc: &Service,
     p: &Params,
-    plan: &plan::ReadPlan,
+    plan: Arc<plan::ReadPlan>,
     table: &crate::catalog::Table,
 ) -> ApiResult<Response> {
     let conn = &svc.runtime.conn;
     if p.flag("count_only")? {
-        let n = exec::count(conn, plan).await?;
+        let n = exec::count(conn, &plan).await?;
         return Ok(ok(json!(n)));
     }
-    let rows = exec::read(conn, plan).await?;
-    let mut body = Map::new();
-    body.insert(
-        "resource".into(),
-        Json::Array(rows.into_iter().map(Json::Object).collect()),
-    );
     let mut meta = Map::new();
     if p.flag("include_count")? {
-        meta.insert("count".into(), json!(exec::count(conn, plan).await?));
+        meta.insert("count".into(), json!(exec::count(conn, &plan).await?));
     }
     if p.flag("include_schema")? {
         meta.insert("schema".into(), describe(table));
     }
+    let rows = svc.runtime.read_json(plan).await?;
+    // The rows arrive as JSON text and are passed through, not parsed again.
+    let mut body = Vec::with_capacity(rows.len() + 32);
+    body.extend_from_slice(b"{\"resource\":");
+    body.extend_from_slice(&rows);
     if !meta.is_empty() {
-        body.insert("meta".into(), Json::Object(meta));
+        body.extend_from_slice(b",\"meta\":");
+        body.extend_from_slice(Json::Object(meta).to_string().as_bytes());
     }
-    Ok(ok(Json::Object(body)))
+    body.push(b'}');
+    Ok(json_bytes(body))
+}
+
+/// A response whose body is JSON text already.
+fn json_bytes(body: Vec<u8>) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 /// `GET /{service}/_table/{table}/{id}`: the record itself, or 404.
@@ -102,9 +111,13 @@ pub async fn one(
         plan::plan_read(&table, &input, &svc.runtime.catalog, limits)?,
         cond,
     );
-    let mut rows = exec::read(&svc.runtime.conn, &plan).await?;
-    match rows.pop() {
-        Some(rec) => Ok(ok(Json::Object(rec))),
+    // Limited to one row: the array is `[]` or `[{…}]`.
+    let rows = svc.runtime.read_json(Arc::new(plan)).await?;
+    match rows
+        .get(1..rows.len().saturating_sub(1))
+        .filter(|r| !r.is_empty())
+    {
+        Some(record) => Ok(json_bytes(record.to_vec())),
         None => Err(ApiError::not_found(format!(
             "No record with id '{id}' in table '{}'.",
             table.name

@@ -1,5 +1,7 @@
 //! POST, PATCH, PUT, DELETE on tables and records.
 
+use std::sync::Arc;
+
 use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -248,7 +250,8 @@ async fn with_fields(
             columns: key.to_vec(),
             tuples: chunk.to_vec(),
         });
-        rows.extend(exec::read(&svc.runtime.conn, &plan).await?);
+        let json = svc.runtime.read_json(Arc::new(plan.clone())).await?;
+        rows.extend(exec::records(&json)?);
     }
     let wanted: Vec<&str> = fields
         .iter()

@@ -1,6 +1,7 @@
 //! Opening a service's database and discovering its catalog.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, RuntimeErr};
@@ -8,6 +9,7 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, RuntimeErr};
 use super::{ServiceConfig, ServiceKind};
 use crate::catalog::Catalog;
 use crate::catalog::discover::{db_error_message, discover};
+use crate::query::sqlite::SqliteReads;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
@@ -30,6 +32,19 @@ const DEFAULT_SERVER_POOL: u32 = 10;
 /// How long a SQLite statement waits for another connection's write lock
 /// before failing with "database is locked".
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The read pool of a SQLite service (the same size as its sea-orm pool); `None`
+/// for other kinds, which read through sea-orm.
+pub fn sqlite_reads(kind: ServiceKind, config: &ServiceConfig) -> Option<Arc<SqliteReads>> {
+    let path = config.database.as_deref().map(str::trim)?;
+    (kind == ServiceKind::Sqlite).then(|| {
+        Arc::new(SqliteReads::new(
+            path.into(),
+            config.pool_size.unwrap_or(DEFAULT_SQLITE_POOL),
+            SQLITE_BUSY_TIMEOUT,
+        ))
+    })
+}
 
 /// Opens a pooled connection for a service and discovers its catalog, keeping
 /// only the tables the service exposes (`allow_tables`/`deny_tables`).

@@ -14,6 +14,9 @@ use arc_swap::ArcSwap;
 use sea_orm::DatabaseConnection;
 
 use crate::catalog::Catalog;
+use crate::query::exec::{self, ExecError};
+use crate::query::plan::ReadPlan;
+use crate::query::sqlite::SqliteReads;
 pub use config::{ServiceConfig, ServiceKind};
 
 /// One service as the request path sees it.
@@ -25,8 +28,21 @@ pub struct ServiceRuntime {
     pub description: String,
     pub kind: ServiceKind,
     pub config: ServiceConfig,
+    /// Writes, counts and discovery; reads too, except on SQLite.
     pub conn: DatabaseConnection,
+    /// SQLite reads (see `query::sqlite` for why they bypass sqlx).
+    pub sqlite_reads: Option<Arc<SqliteReads>>,
     pub catalog: Arc<Catalog>,
+}
+
+impl ServiceRuntime {
+    /// The plan's rows with their related records, as a JSON array.
+    pub async fn read_json(&self, plan: Arc<ReadPlan>) -> Result<Vec<u8>, ExecError> {
+        match &self.sqlite_reads {
+            Some(reads) => reads.read_json(plan).await,
+            None => exec::read_json(&self.conn, &plan).await,
+        }
+    }
 }
 
 #[derive(Default)]

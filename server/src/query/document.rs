@@ -1,0 +1,436 @@
+//! A read plan → the statements to run → the JSON document, without doing any I/O.
+//!
+//! [`ReadDoc`] is a small state machine: the driver asks it for the next statement
+//! ([`ReadDoc::next_statement`]), runs it, and hands it the rows
+//! ([`ReadDoc::push_row`]); at the end [`ReadDoc::render`] writes the JSON. So the
+//! relation logic (which keys to ask for, how rows find their parent, per-parent
+//! limits) exists once, and each backend only needs a driver loop of a few lines
+//! (`exec` over sea-orm, `sqlite` over rusqlite).
+//!
+//! Rows are written to JSON as they arrive, straight from the driver's values:
+//! building a `serde_json::Map` per row and serialising it afterwards cost 2.5× the
+//! time on the relation benchmark (W3).
+//!
+//! Statements: 1 for the plan's rows, then 1 per relation node that has parent rows
+//! (more only past [`KEY_VALUES_PER_STATEMENT`] distinct parent keys), whatever the
+//! number of rows.
+
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+
+use sea_orm::DbBackend;
+use sea_query::{SelectStatement, Value};
+
+use super::plan::{AggFunc, Output, ReadPlan, RelatedPlan};
+use super::sql;
+use super::value;
+use crate::catalog::{JsonType, RelationKind};
+
+/// Most key values bound in one statement that looks rows up by key (related
+/// rows, written records): well under every driver's parameter limit.
+pub const KEY_VALUES_PER_STATEMENT: usize = 10_000;
+
+/// One result row, as a driver sees it.
+pub trait Row {
+    /// Appends the value of column `idx` as JSON, mapped by the column's type.
+    fn write_json(&self, idx: usize, ty: JsonType, out: &mut Vec<u8>);
+    /// The value of column `idx` as text, to match rows with their parent and to
+    /// bind it again; `None` for NULL (which matches nothing).
+    fn key(&self, idx: usize, ty: JsonType) -> Option<String>;
+}
+
+/// One node of the plan tree (the read itself, or one relation of a node) with
+/// the rows loaded for it.
+struct Node<'p> {
+    plan: &'p ReadPlan,
+    /// `None` for the root.
+    link: Option<Link<'p>>,
+    /// Node indexes of `plan.related`, in the same order.
+    children: Vec<usize>,
+    /// Types of the selected expressions, in select order.
+    types: Vec<JsonType>,
+    /// `"name":` of each written expression (the first `outputs.len()` of the
+    /// select), JSON-escaped once.
+    outputs: Vec<Vec<u8>>,
+    /// Per child relation: select positions of the columns it joins on.
+    join_columns: Vec<Vec<usize>>,
+    /// Every row's object, without its closing brace: `{"a":1,"b":"x"`.
+    buf: Vec<u8>,
+    rows: Vec<Range<usize>>,
+    /// Per child relation, per row: the key its related rows carry.
+    row_keys: Vec<Vec<Option<String>>>,
+    /// Per child relation: each distinct key once, in first-seen order.
+    distinct: Vec<Vec<String>>,
+    seen: Vec<HashSet<String>>,
+    /// For a relation node: parent key → this node's rows, in statement order.
+    groups: HashMap<String, Vec<usize>>,
+    /// For a relation node: each row's parent key (moved into `groups` when done).
+    parent_keys: Vec<Option<String>>,
+}
+
+struct Link<'p> {
+    parent: usize,
+    /// Index in the parent's `plan.related`.
+    index: usize,
+    related: &'p RelatedPlan,
+    /// `"Artist_by_ArtistId":`
+    name: Vec<u8>,
+    /// Types of the parent's join columns, which the rows carry after their own.
+    key_types: Vec<JsonType>,
+}
+
+/// The statements of the node being loaded.
+struct Loading {
+    node: usize,
+    /// Key tuples still to ask for, typed for binding.
+    keys: Vec<Vec<Value>>,
+    next: usize,
+    per_statement: usize,
+}
+
+pub struct ReadDoc<'p> {
+    nodes: Vec<Node<'p>>,
+    backend: DbBackend,
+    /// Nodes whose parents are loaded, waiting for their own statements.
+    pending: Vec<usize>,
+    loading: Option<Loading>,
+    /// The node the rows being pushed belong to.
+    receiving: usize,
+}
+
+fn json_key(name: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(name.len() + 3);
+    write_str(name, &mut out);
+    out.push(b':');
+    out
+}
+
+/// Appends `s` as a JSON string.
+pub fn write_str(s: &str, out: &mut Vec<u8>) {
+    // Serialising a `str` into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, s);
+}
+
+impl<'p> ReadDoc<'p> {
+    pub fn new(plan: &'p ReadPlan, backend: DbBackend) -> Self {
+        let mut doc = ReadDoc {
+            nodes: Vec::new(),
+            backend,
+            pending: vec![0],
+            loading: None,
+            receiving: 0,
+        };
+        doc.add_node(plan, None);
+        doc
+    }
+
+    fn add_node(&mut self, plan: &'p ReadPlan, link: Option<Link<'p>>) -> usize {
+        let id = self.nodes.len();
+        let selected = plan.selected_columns();
+        let types = select_types(plan);
+        let outputs = if is_grouped(plan) {
+            plan.output
+                .iter()
+                .map(|o| json_key(&output_name(plan, o)))
+                .collect()
+        } else {
+            plan.output
+                .iter()
+                .filter_map(|o| match o {
+                    Output::Column(i) => Some(json_key(&plan.table.columns[*i].name)),
+                    Output::Aggregate { .. } => None,
+                })
+                .collect()
+        };
+        let join_columns = plan
+            .related
+            .iter()
+            .map(|rp| {
+                rp.relation
+                    .columns
+                    .iter()
+                    .filter_map(|c| {
+                        let i = plan.table.column_index(c)?;
+                        selected.iter().position(|s| *s == i)
+                    })
+                    .collect()
+            })
+            .collect();
+        self.nodes.push(Node {
+            plan,
+            link,
+            children: Vec::new(),
+            types,
+            outputs,
+            join_columns,
+            buf: Vec::new(),
+            rows: Vec::new(),
+            row_keys: vec![Vec::new(); plan.related.len()],
+            distinct: vec![Vec::new(); plan.related.len()],
+            seen: vec![HashSet::new(); plan.related.len()],
+            groups: HashMap::new(),
+            parent_keys: Vec::new(),
+        });
+        for (index, related) in plan.related.iter().enumerate() {
+            let key_types = related
+                .relation
+                .columns
+                .iter()
+                .filter_map(|c| plan.table.column(c).map(|c| c.json_type))
+                .collect();
+            let child = self.add_node(
+                &related.plan,
+                Some(Link {
+                    parent: id,
+                    index,
+                    related,
+                    name: json_key(&related.relation.name),
+                    key_types,
+                }),
+            );
+            self.nodes[id].children.push(child);
+        }
+        id
+    }
+
+    /// The next statement to run, or `None` when everything is loaded.
+    pub fn next_statement(&mut self) -> Option<SelectStatement> {
+        loop {
+            if let Some(l) = &mut self.loading {
+                if l.next < l.keys.len()
+                    && let Some(link) = &self.nodes[l.node].link
+                {
+                    let end = (l.next + l.per_statement).min(l.keys.len());
+                    let stmt = sql::related_select(link.related, &l.keys[l.next..end]);
+                    l.next = end;
+                    self.receiving = l.node;
+                    return Some(stmt);
+                }
+                let done = l.node;
+                self.loading = None;
+                self.finish(done);
+            }
+            let node = self.pending.pop()?;
+            if let Some(stmt) = self.start(node) {
+                return Some(stmt);
+            }
+        }
+    }
+
+    /// Begins loading `node`: the root's statement, or the first batch of a
+    /// relation's (none when no parent row has a key).
+    fn start(&mut self, id: usize) -> Option<SelectStatement> {
+        self.receiving = id;
+        let Some(link) = &self.nodes[id].link else {
+            self.loading = Some(Loading {
+                node: id,
+                keys: Vec::new(),
+                next: 0,
+                per_statement: 1,
+            });
+            return Some(sql::select(self.nodes[id].plan));
+        };
+        let parent = &self.nodes[link.parent];
+        let rel = &link.related.relation;
+        let key_cols: Vec<_> = rel
+            .columns
+            .iter()
+            .filter_map(|c| parent.plan.table.column(c))
+            .collect();
+        let keys: Vec<Vec<Value>> = parent.distinct[link.index]
+            .iter()
+            .filter_map(|k| {
+                let parts = split_key(k, key_cols.len());
+                key_cols
+                    .iter()
+                    .zip(parts)
+                    .map(|(c, p)| {
+                        value::to_sql(c, &serde_json::Value::String(p.to_owned()), self.backend)
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+                    // A key that cannot be typed (text in an integer column) matches nothing.
+                    .ok()
+            })
+            .collect();
+        self.loading = Some(Loading {
+            node: id,
+            keys,
+            next: 0,
+            per_statement: (KEY_VALUES_PER_STATEMENT / rel.columns.len().max(1)).max(1),
+        });
+        None
+    }
+
+    /// A node's rows are all in: index them by parent key and queue its relations.
+    fn finish(&mut self, id: usize) {
+        let node = &mut self.nodes[id];
+        if node.link.is_some() {
+            let keys = std::mem::take(&mut node.parent_keys);
+            for (row, key) in keys.into_iter().enumerate() {
+                if let Some(k) = key {
+                    node.groups.entry(k).or_default().push(row);
+                }
+            }
+        }
+        // Reversed, so that `pending.pop()` loads them in plan order.
+        self.pending.extend(node.children.iter().rev());
+    }
+
+    /// Adds a row of the statement last returned by [`next_statement`](Self::next_statement).
+    pub fn push_row(&mut self, row: &dyn Row) {
+        let node = &mut self.nodes[self.receiving];
+        let start = node.buf.len();
+        node.buf.push(b'{');
+        for (i, name) in node.outputs.iter().enumerate() {
+            if i > 0 {
+                node.buf.push(b',');
+            }
+            node.buf.extend_from_slice(name);
+            row.write_json(i, node.types[i], &mut node.buf);
+        }
+        node.rows.push(start..node.buf.len());
+
+        for (j, cols) in node.join_columns.iter().enumerate() {
+            let key = joined_key(cols.iter().map(|&i| row.key(i, node.types[i])));
+            if let Some(k) = &key
+                && node.seen[j].insert(k.clone())
+            {
+                node.distinct[j].push(k.clone());
+            }
+            node.row_keys[j].push(key);
+        }
+        if let Some(link) = &node.link {
+            // The parent's key follows the selected columns (`sql::related_select`).
+            let first = node.types.len();
+            let key = joined_key(
+                link.key_types
+                    .iter()
+                    .enumerate()
+                    .map(|(n, ty)| row.key(first + n, *ty)),
+            );
+            node.parent_keys.push(key);
+        }
+    }
+
+    /// The rows as a JSON array.
+    pub fn render(&self) -> Vec<u8> {
+        let root = &self.nodes[0];
+        let mut out = Vec::with_capacity(self.nodes.iter().map(|n| n.buf.len() + 64).sum());
+        out.push(b'[');
+        for r in 0..root.rows.len() {
+            if r > 0 {
+                out.push(b',');
+            }
+            self.write_row(0, r, &mut out);
+        }
+        out.push(b']');
+        out
+    }
+
+    /// The first row as a JSON object, if there is one.
+    pub fn render_first(&self) -> Option<Vec<u8>> {
+        if self.nodes[0].rows.is_empty() {
+            return None;
+        }
+        let mut out = Vec::new();
+        self.write_row(0, 0, &mut out);
+        Some(out)
+    }
+
+    fn write_row(&self, id: usize, row: usize, out: &mut Vec<u8>) {
+        let node = &self.nodes[id];
+        out.extend_from_slice(&node.buf[node.rows[row].clone()]);
+        let mut comma = !node.outputs.is_empty();
+        for (j, &child) in node.children.iter().enumerate() {
+            if comma {
+                out.push(b',');
+            }
+            comma = true;
+            let c = &self.nodes[child];
+            let Some(link) = &c.link else { continue };
+            out.extend_from_slice(&link.name);
+            let rows = node.row_keys[j][row]
+                .as_ref()
+                .and_then(|k| c.groups.get(k))
+                .map_or(&[][..], Vec::as_slice);
+            if link.related.relation.kind == RelationKind::BelongsTo {
+                match rows.first() {
+                    Some(&r) => self.write_row(child, r, out),
+                    None => out.extend_from_slice(b"null"),
+                }
+            } else {
+                out.push(b'[');
+                for (n, &r) in rows.iter().enumerate() {
+                    if n > 0 {
+                        out.push(b',');
+                    }
+                    self.write_row(child, r, out);
+                }
+                out.push(b']');
+            }
+        }
+        out.push(b'}');
+    }
+}
+
+/// A composite key as one text (parts joined by U+001F, which key values do not
+/// hold); `None` if any part is NULL.
+fn joined_key(parts: impl Iterator<Item = Option<String>>) -> Option<String> {
+    let mut key: Option<String> = None;
+    for part in parts {
+        let part = part?;
+        match &mut key {
+            None => key = Some(part),
+            Some(k) => {
+                k.push('\u{1f}');
+                k.push_str(&part);
+            }
+        }
+    }
+    key
+}
+
+fn split_key(key: &str, n: usize) -> Vec<&str> {
+    if n <= 1 {
+        vec![key]
+    } else {
+        key.split('\u{1f}').collect()
+    }
+}
+
+fn is_grouped(plan: &ReadPlan) -> bool {
+    plan.is_aggregate() || !plan.group.is_empty()
+}
+
+fn output_name(plan: &ReadPlan, o: &Output) -> String {
+    match o {
+        Output::Column(i) => plan.table.columns[*i].name.clone(),
+        Output::Aggregate { name, .. } => name.clone(),
+    }
+}
+
+/// The JSON type of each selected expression of `sql::select(plan)`, in order.
+pub fn select_types(plan: &ReadPlan) -> Vec<JsonType> {
+    let cols = &plan.table.columns;
+    if is_grouped(plan) {
+        return plan
+            .output
+            .iter()
+            .map(|o| match o {
+                Output::Column(i) => cols[*i].json_type,
+                Output::Aggregate { func, column, .. } => match (func, column) {
+                    (AggFunc::Count, _) => JsonType::Integer,
+                    (AggFunc::Avg, _) => JsonType::Float,
+                    (_, Some(i)) if cols[*i].json_type == JsonType::Integer => JsonType::Integer,
+                    (AggFunc::Sum, _) => JsonType::Float,
+                    (_, Some(i)) => cols[*i].json_type,
+                    (_, None) => JsonType::String,
+                },
+            })
+            .collect();
+    }
+    plan.selected_columns()
+        .into_iter()
+        .map(|i| cols[i].json_type)
+        .collect()
+}
