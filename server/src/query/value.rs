@@ -275,6 +275,16 @@ pub fn from_row(row: &QueryResult, idx: usize, ty: JsonType, backend: DbBackend)
             .try_get_by_index::<Option<bool>>(idx)
             .ok()
             .map(|v| v.map(Json::from)),
+        // Text in a BLOB column is returned as the text it is.
+        JsonType::Binary if backend == DbBackend::Sqlite => row
+            .try_get_by_index::<Option<String>>(idx)
+            .ok()
+            .map(|v| v.map(Json::String))
+            .or_else(|| {
+                row.try_get_by_index::<Option<Vec<u8>>>(idx)
+                    .ok()
+                    .map(|v| v.map(|b| Json::String(B64.encode(b))))
+            }),
         JsonType::Binary => row
             .try_get_by_index::<Option<Vec<u8>>>(idx)
             .ok()
