@@ -7,12 +7,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 use sea_orm_migration::MigratorTrait;
-use tower_http::timeout::TimeoutLayer;
 use tracing::Instrument;
 
 use crate::auth::jwt::JwtKeys;
@@ -152,9 +151,9 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
         .merge(rest::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(settings.max_body_bytes))
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            Duration::from_secs(settings.request_timeout),
+        .layer(middleware::from_fn_with_state(
+            Duration::from_secs(settings.request_timeout.max(1)),
+            time_limit,
         ));
     // Outside the timeout and the handlers (a refused request costs nothing), inside
     // the request context (a 429 still carries its request id).
@@ -163,6 +162,19 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
     }
     app.layer(middleware::from_fn(request_context))
         .with_state(state)
+}
+
+/// Stops a request past `request_timeout` with a 503 in the error envelope
+/// (tower-http's timeout answers an empty body).
+async fn time_limit(State(limit): State<Duration>, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(resp) => resp,
+        Err(_) => ApiError::Timeout(format!(
+            "The request took longer than {} s and was stopped; ask for less (a narrower filter=, a smaller limit=, fewer related=).",
+            limit.as_secs()
+        ))
+        .into_response(),
+    }
 }
 
 async fn not_found() -> ApiError {

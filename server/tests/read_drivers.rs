@@ -5,17 +5,26 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
 
-use apiforge::query::exec;
+use apiforge::query::exec::{self, ExecError};
 use apiforge::query::plan::{self, Limits};
+use apiforge::query::sqlite::SqliteReads;
 use apiforge::rest::params::{Params, read_input};
 use apiforge::services::connect::{open, sqlite_reads};
 use apiforge::services::{ServiceConfig, ServiceKind};
 use sea_orm::{ConnectionTrait, DbBackend};
 
+/// A fresh copy per call: the tests of this file run in parallel.
 fn chinook_copy() -> PathBuf {
+    static COPIES: AtomicU32 = AtomicU32::new(0);
+    let n = COPIES.fetch_add(1, Ordering::Relaxed);
     let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("demo/chinook.sqlite");
-    let dst = std::env::temp_dir().join(format!("apiforge-drivers-{}.sqlite", std::process::id()));
+    let dst = std::env::temp_dir().join(format!(
+        "apiforge-drivers-{}-{n}.sqlite",
+        std::process::id()
+    ));
     std::fs::copy(src, &dst).unwrap();
     dst
 }
@@ -113,5 +122,40 @@ async fn sea_orm_and_rusqlite_render_the_same_json() {
         let parsed: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert!(parsed.is_array());
     }
+    let _ = std::fs::remove_file(path);
+}
+
+#[tokio::test]
+async fn a_sqlite_read_past_its_deadline_is_interrupted() {
+    let path = chinook_copy();
+    let config = ServiceConfig {
+        database: Some(path.display().to_string()),
+        ..ServiceConfig::default()
+    };
+    let (_, catalog) = open(ServiceKind::Sqlite, &config).await.unwrap();
+    let limits = Limits {
+        max_records: 1000,
+        backend: DbBackend::Sqlite,
+    };
+    let table = plan::table(&catalog, "Track").unwrap();
+    let input = read_input(&params("filter=Name like '%qqxqq%'"), "").unwrap();
+    let plan = Arc::new(plan::plan_read(table, &input, &catalog, limits).unwrap());
+
+    let expired = Arc::new(SqliteReads::new(
+        path.clone(),
+        1,
+        Duration::from_secs(1),
+        Duration::ZERO,
+    ));
+    let err = expired.read_json(plan.clone()).await.unwrap_err();
+    assert!(matches!(err, ExecError::Timeout(_)), "{err:?}");
+    // The same read with time to spare, on the same (returned) connection.
+    let roomy = Arc::new(SqliteReads::new(
+        path.clone(),
+        1,
+        Duration::from_secs(1),
+        Duration::from_secs(30),
+    ));
+    assert_eq!(roomy.read_json(plan).await.unwrap(), b"[]");
     let _ = std::fs::remove_file(path);
 }

@@ -535,6 +535,38 @@ async fn too_many_requests_429() {
 }
 
 #[tokio::test]
+async fn a_read_past_the_statement_timeout_is_stopped_503() {
+    let s = TestServer::start().await;
+    s.add_chinook_service("slow", json!({"statement_timeout": 1}))
+        .await;
+    // A key lookup finishes far inside a millisecond.
+    let (st, body) = s.get("/slow/_table/Genre/1").await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    // A thousand junction rows, their tracks, and every playlist and sale of those
+    // tracks take longer. (The harness refuses every 5xx, so this one is read here.)
+    let resp = s
+        .request(
+            Method::GET,
+            "/slow/_table/PlaylistTrack?related=Track_by_TrackId\
+             &Track_by_TrackId.related=Playlist_by_PlaylistTrack,InvoiceLine_by_TrackId",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["error"]["code"], json!(503));
+    assert!(
+        message(&body).contains("statement timeout"),
+        "{}",
+        message(&body)
+    );
+    // The connection is free again for the next read.
+    let (st, _) = s.get("/slow/_table/Genre/2").await;
+    assert_eq!(st, StatusCode::OK);
+}
+
+#[tokio::test]
 async fn errors_do_not_leak_internals() {
     let s = TestServer::start().await;
     // The harness checks every 4xx message for SQL text and driver names; make

@@ -19,6 +19,9 @@ use crate::catalog::JsonType;
 
 pub type Record = Map<String, Json>;
 
+/// What a client is told when its query ran past the service's statement timeout.
+pub const TIMED_OUT: &str = "The query ran past this service's statement timeout and was stopped; ask for less (a narrower filter=, a smaller limit=, fewer related=).";
+
 #[derive(Debug, thiserror::Error)]
 pub enum ExecError {
     /// Unique or foreign-key conflict: 409.
@@ -27,6 +30,9 @@ pub enum ExecError {
     /// The database refused the values (NOT NULL, CHECK, type): 400.
     #[error("{0}")]
     Invalid(String),
+    /// The statement ran past the service's `statement_timeout`: 503.
+    #[error("{0}")]
+    Timeout(String),
     /// Anything else: a 500, logged, never shown.
     #[error("database error: {0}")]
     Db(String),
@@ -62,6 +68,8 @@ pub fn classify(e: &DbErr) -> ExecError {
                 )
             } else if lower.contains("unique") || lower.contains("duplicate") {
                 ExecError::Conflict("A record with the same key or unique value already exists.".into())
+            } else if lower.contains("statement timeout") || lower.contains("max_execution_time") {
+                ExecError::Timeout(TIMED_OUT.into())
             } else {
                 ExecError::Db(text)
             }

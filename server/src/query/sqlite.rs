@@ -10,7 +10,7 @@
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OpenFlags, ToSql};
@@ -19,10 +19,13 @@ use sea_query::{SqliteQueryBuilder, Value};
 use tokio::sync::Semaphore;
 
 use super::document::{ReadDoc, Row};
-use super::exec::ExecError;
+use super::exec::{ExecError, TIMED_OUT};
 use super::plan::ReadPlan;
 use super::value;
 use crate::catalog::JsonType;
+
+/// SQLite virtual-machine steps between two looks at the clock: a few microseconds.
+const STEPS_PER_CHECK: i32 = 1000;
 
 /// Statements kept prepared per connection: the reads of a service are few
 /// shapes (an `IN` list of another length is another statement).
@@ -32,6 +35,8 @@ const STATEMENT_CACHE: usize = 128;
 pub struct SqliteReads {
     path: PathBuf,
     busy_timeout: Duration,
+    /// A read still running after this long is interrupted (503).
+    statement_timeout: Duration,
     idle: Mutex<Vec<Connection>>,
     /// One permit per connection: at most `size` reads run at once.
     permits: Arc<Semaphore>,
@@ -46,15 +51,24 @@ impl std::fmt::Debug for SqliteReads {
 }
 
 fn db(e: rusqlite::Error) -> ExecError {
-    ExecError::Db(e.to_string())
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::OperationInterrupted) => ExecError::Timeout(TIMED_OUT.into()),
+        _ => ExecError::Db(e.to_string()),
+    }
 }
 
 impl SqliteReads {
     /// Connections open on first use, so creating the pool cannot fail.
-    pub fn new(path: PathBuf, size: u32, busy_timeout: Duration) -> Self {
+    pub fn new(
+        path: PathBuf,
+        size: u32,
+        busy_timeout: Duration,
+        statement_timeout: Duration,
+    ) -> Self {
         SqliteReads {
             path,
             busy_timeout,
+            statement_timeout,
             idle: Mutex::new(Vec::new()),
             permits: Arc::new(Semaphore::new(size.max(1) as usize)),
         }
@@ -74,6 +88,11 @@ impl SqliteReads {
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
             let mut conn = pool.checkout()?;
+            // Without it a runaway read would hold its connection after the
+            // request itself has timed out.
+            let deadline = Instant::now() + pool.statement_timeout;
+            conn.progress_handler(STEPS_PER_CHECK, Some(move || Instant::now() > deadline))
+                .map_err(db)?;
             let out = read(&mut conn, &plan);
             pool.idle
                 .lock()

@@ -23,6 +23,8 @@ pub enum RecordError {
     Invalid(String),
     NotFound(String),
     Conflict(String),
+    /// The statement ran past the service's statement timeout.
+    Timeout(String),
     /// Logged, shown generically.
     Internal(String),
 }
@@ -30,7 +32,10 @@ pub enum RecordError {
 impl RecordError {
     pub fn message(&self) -> &str {
         match self {
-            RecordError::Invalid(m) | RecordError::NotFound(m) | RecordError::Conflict(m) => m,
+            RecordError::Invalid(m)
+            | RecordError::NotFound(m)
+            | RecordError::Conflict(m)
+            | RecordError::Timeout(m) => m,
             RecordError::Internal(_) => "The database failed unexpectedly on this record.",
         }
     }
@@ -40,6 +45,7 @@ impl RecordError {
             RecordError::Invalid(_) => 400,
             RecordError::NotFound(_) => 404,
             RecordError::Conflict(_) => 409,
+            RecordError::Timeout(_) => 503,
             RecordError::Internal(_) => 500,
         }
     }
@@ -50,6 +56,7 @@ impl From<ExecError> for RecordError {
         match e {
             ExecError::Conflict(m) => RecordError::Conflict(m),
             ExecError::Invalid(m) => RecordError::Invalid(m),
+            ExecError::Timeout(m) => RecordError::Timeout(m),
             ExecError::Db(m) => RecordError::Internal(m),
         }
     }

@@ -137,6 +137,7 @@ impl From<ExecError> for ApiError {
                 context: None,
             },
             ExecError::Invalid(m) => ApiError::BadRequest(m),
+            ExecError::Timeout(m) => ApiError::Timeout(m),
             ExecError::Db(m) => ApiError::Internal(m),
         }
     }

@@ -116,6 +116,7 @@ fn record_error(e: RecordError) -> ApiError {
             message: m,
             context: None,
         },
+        RecordError::Timeout(m) => ApiError::Timeout(m),
         RecordError::Internal(m) => ApiError::Internal(m),
     }
 }

@@ -32,6 +32,9 @@ const DEFAULT_SERVER_POOL: u32 = 10;
 /// How long a SQLite statement waits for another connection's write lock
 /// before failing with "database is locked".
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// A SQLite read's limit when `statement_timeout` is not set: the default request
+/// timeout, so that no read outlives its request.
+const DEFAULT_SQLITE_STATEMENT_TIMEOUT_MS: u64 = 30_000;
 
 /// The read pool of a SQLite service (the same size as its sea-orm pool); `None`
 /// for other kinds, which read through sea-orm.
@@ -42,6 +45,12 @@ pub fn sqlite_reads(kind: ServiceKind, config: &ServiceConfig) -> Option<Arc<Sql
             path.into(),
             config.pool_size.unwrap_or(DEFAULT_SQLITE_POOL),
             SQLITE_BUSY_TIMEOUT,
+            Duration::from_millis(
+                config
+                    .statement_timeout
+                    .filter(|ms| *ms > 0)
+                    .unwrap_or(DEFAULT_SQLITE_STATEMENT_TIMEOUT_MS),
+            ),
         ))
     })
 }
