@@ -55,7 +55,9 @@ pub async fn setup(
     .map_err(|e| DemoError::Setup(e.to_string()))?;
 
     // Without an admin nobody could call the API: make one and show its password once.
-    let mut login_hint = String::from("with your admin email and password");
+    let mut login_hint = String::from(
+        "with your admin email and password (lost it? `apiforge admin create --email E --password P` adds an admin)",
+    );
     let mut email = settings
         .admin_email
         .clone()
