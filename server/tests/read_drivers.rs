@@ -16,6 +16,21 @@ use apiforge::services::connect::{open, sqlite_reads};
 use apiforge::services::{ServiceConfig, ServiceKind};
 use sea_orm::{ConnectionTrait, DbBackend};
 
+const LIMITS: Limits = Limits {
+    max_records: 1000,
+    backend: DbBackend::Sqlite,
+};
+
+/// A SQLite service config over a fresh copy of Chinook.
+fn chinook_service() -> (PathBuf, ServiceConfig) {
+    let path = chinook_copy();
+    let config = ServiceConfig {
+        database: Some(path.display().to_string()),
+        ..ServiceConfig::default()
+    };
+    (path, config)
+}
+
 /// A fresh copy per call: the tests of this file run in parallel.
 fn chinook_copy() -> PathBuf {
     static COPIES: AtomicU32 = AtomicU32::new(0);
@@ -42,11 +57,7 @@ fn params(query: &str) -> Params {
 
 #[tokio::test]
 async fn sea_orm_and_rusqlite_render_the_same_json() {
-    let path = chinook_copy();
-    let config = ServiceConfig {
-        database: Some(path.display().to_string()),
-        ..ServiceConfig::default()
-    };
+    let (path, config) = chinook_service();
     // Values whose stored type is not the declared one, and every mapped type.
     let (conn, _) = open(ServiceKind::Sqlite, &config).await.unwrap();
     conn.execute_unprepared(
@@ -64,10 +75,6 @@ async fn sea_orm_and_rusqlite_render_the_same_json() {
     let (conn, catalog) = open(ServiceKind::Sqlite, &config).await.unwrap();
     let reads = sqlite_reads(ServiceKind::Sqlite, &config).unwrap();
     assert_eq!(conn.get_database_backend(), DbBackend::Sqlite);
-    let limits = Limits {
-        max_records: 1000,
-        backend: DbBackend::Sqlite,
-    };
 
     let cases = [
         ("Track", "filter=GenreId = 1&order=TrackId&limit=100"),
@@ -108,7 +115,7 @@ async fn sea_orm_and_rusqlite_render_the_same_json() {
     for (table, query) in cases {
         let table = plan::table(&catalog, table).unwrap();
         let input = read_input(&params(query), "").unwrap();
-        let plan = plan::plan_read(table, &input, &catalog, limits).unwrap();
+        let plan = plan::plan_read(table, &input, &catalog, LIMITS).unwrap();
         let via_sea_orm = exec::read_json(&conn, &plan).await.unwrap();
         let via_rusqlite = reads.read_json(Arc::new(plan)).await.unwrap();
         let text = String::from_utf8(via_rusqlite.clone()).unwrap();
@@ -127,19 +134,11 @@ async fn sea_orm_and_rusqlite_render_the_same_json() {
 
 #[tokio::test]
 async fn a_sqlite_read_past_its_deadline_is_interrupted() {
-    let path = chinook_copy();
-    let config = ServiceConfig {
-        database: Some(path.display().to_string()),
-        ..ServiceConfig::default()
-    };
+    let (path, config) = chinook_service();
     let (_, catalog) = open(ServiceKind::Sqlite, &config).await.unwrap();
-    let limits = Limits {
-        max_records: 1000,
-        backend: DbBackend::Sqlite,
-    };
     let table = plan::table(&catalog, "Track").unwrap();
     let input = read_input(&params("filter=Name like '%qqxqq%'"), "").unwrap();
-    let plan = Arc::new(plan::plan_read(table, &input, &catalog, limits).unwrap());
+    let plan = Arc::new(plan::plan_read(table, &input, &catalog, LIMITS).unwrap());
 
     let expired = Arc::new(SqliteReads::new(
         path.clone(),
