@@ -121,3 +121,51 @@ pub async fn method_not_allowed() -> ApiError {
         "This method is not allowed on this path; the 'Allow' response header lists the ones that are.".into(),
     )
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_500_names_the_request_id_and_hides_the_detail() {
+        let resp = REQUEST_ID
+            .scope("req-42".to_string(), async {
+                ApiError::internal("SELECT secret FROM t: no such column (password=hunter2)")
+                    .into_response()
+            })
+            .await;
+        assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let bytes = axum::body::to_bytes(resp.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        let body: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(body["error"]["code"], json!(500));
+        assert_eq!(body["error"]["context"]["request_id"], json!("req-42"));
+        let text = body.to_string();
+        assert!(text.contains("req-42"), "{text}");
+        for leak in ["SELECT", "no such column", "hunter2"] {
+            assert!(!text.contains(leak), "{text}");
+        }
+    }
+
+    #[test]
+    fn every_status_has_the_envelope() {
+        let cases = [
+            (ApiError::bad_request("b"), 400),
+            (ApiError::Unauthorized("u".into()), 401),
+            (ApiError::Forbidden("f".into()), 403),
+            (ApiError::not_found("n"), 404),
+            (ApiError::MethodNotAllowed("m".into()), 405),
+            (ApiError::PayloadTooLarge("p".into()), 413),
+            (ApiError::TooManyRequests("t".into()), 429),
+            (ApiError::Timeout("t".into()), 503),
+        ];
+        for (err, code) in cases {
+            let env = err.envelope(None);
+            assert_eq!(env["error"]["code"], json!(code));
+            assert_eq!(env["error"]["message"], json!(err.to_string()));
+            assert_eq!(env["error"]["context"], Value::Null);
+        }
+    }
+}
