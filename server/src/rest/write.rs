@@ -123,6 +123,22 @@ fn record_error(e: RecordError) -> ApiError {
 
 /// Renders a batch: the keys (or `fields=`) of every record, or an error whose
 /// `context.resource` holds each record's key or error.
+/// Runs a batch of record writes in one transaction and answers with their keys
+/// (or `fields=`), or with each record's error.
+async fn run_batch(
+    svc: &Service,
+    table: &Table,
+    key: &[String],
+    p: &Params,
+    mode: BatchMode,
+    ops: Vec<Result<Op, RecordError>>,
+    status: StatusCode,
+) -> ApiResult<Response> {
+    let keep_good = mode == BatchMode::Continue;
+    let outcome = write::run_batch(&svc.runtime.conn, table, key, ops, keep_good).await?;
+    render(svc, table, key, p, outcome, status).await
+}
+
 async fn render(
     svc: &Service,
     table: &Table,
@@ -355,15 +371,7 @@ async fn create(svc: Service, table: &str, p: Params, body: Option<Json>) -> Api
             Ok(Op::Insert { set, given_key })
         })
         .collect();
-    let outcome = write::run_batch(
-        &svc.runtime.conn,
-        &table,
-        &key,
-        ops,
-        mode == BatchMode::Continue,
-    )
-    .await?;
-    render(&svc, &table, &key, &p, outcome, StatusCode::CREATED).await
+    run_batch(&svc, &table, &key, &p, mode, ops, StatusCode::CREATED).await
 }
 
 /// The SET list of a PATCH (given fields) or PUT (every non-key field: missing
@@ -480,15 +488,7 @@ async fn update_table(
             Ok(Op::Update { key: kv, key_json, set })
         })
         .collect();
-    let outcome = write::run_batch(
-        &svc.runtime.conn,
-        &table,
-        &key,
-        ops,
-        mode == BatchMode::Continue,
-    )
-    .await?;
-    render(&svc, &table, &key, &p, outcome, StatusCode::OK).await
+    run_batch(&svc, &table, &key, &p, mode, ops, StatusCode::OK).await
 }
 
 /// A by-id write returns the record's key (or `fields=`) as an object, not a list.
@@ -669,15 +669,7 @@ async fn delete_table(
             ))),
         })
         .collect();
-    let outcome = write::run_batch(
-        &svc.runtime.conn,
-        &table,
-        &key,
-        ops,
-        mode == BatchMode::Continue,
-    )
-    .await?;
-    render(&svc, &table, &key, &p, outcome, StatusCode::OK).await
+    run_batch(&svc, &table, &key, &p, mode, ops, StatusCode::OK).await
 }
 
 #[cfg(test)]
