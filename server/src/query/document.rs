@@ -93,9 +93,8 @@ pub struct ReadDoc<'p> {
     backend: DbBackend,
     /// Nodes whose parents are loaded, waiting for their own statements.
     pending: Vec<usize>,
+    /// The node whose statements are running: pushed rows belong to it.
     loading: Option<Loading>,
-    /// The node the rows being pushed belong to.
-    receiving: usize,
 }
 
 fn json_key(name: &str) -> Vec<u8> {
@@ -118,7 +117,6 @@ impl<'p> ReadDoc<'p> {
             backend,
             pending: vec![0],
             loading: None,
-            receiving: 0,
         };
         doc.add_node(plan, None);
         doc
@@ -203,7 +201,6 @@ impl<'p> ReadDoc<'p> {
                     let end = (l.next + l.per_statement).min(l.keys.len());
                     let stmt = sql::related_select(link.related, &l.keys[l.next..end]);
                     l.next = end;
-                    self.receiving = l.node;
                     return Some(stmt);
                 }
                 let done = l.node;
@@ -220,7 +217,6 @@ impl<'p> ReadDoc<'p> {
     /// Begins loading `node`: the root's statement, or the first batch of a
     /// relation's (none when no parent row has a key).
     fn start(&mut self, id: usize) -> Option<SelectStatement> {
-        self.receiving = id;
         let Some(link) = &self.nodes[id].link else {
             self.loading = Some(Loading {
                 node: id,
@@ -278,7 +274,10 @@ impl<'p> ReadDoc<'p> {
 
     /// Adds a row of the statement last returned by [`next_statement`](Self::next_statement).
     pub fn push_row(&mut self, row: &dyn Row) {
-        let node = &mut self.nodes[self.receiving];
+        let Some(id) = self.loading.as_ref().map(|l| l.node) else {
+            return;
+        };
+        let node = &mut self.nodes[id];
         let start = node.buf.len();
         node.buf.push(b'{');
         for (i, name) in node.outputs.iter().enumerate() {
