@@ -8,4 +8,5 @@ pub mod plan;
 pub mod sql;
 pub mod sqlite;
 pub mod value;
+pub mod wire;
 pub mod write;

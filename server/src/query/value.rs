@@ -254,6 +254,9 @@ fn parse_datetime(s: &str) -> Option<NaiveDateTime> {
 /// SQLite is dynamically typed: a value that does not decode as the declared type
 /// is read as whatever it really holds, never an error.
 pub fn from_row(row: &QueryResult, idx: usize, ty: JsonType, backend: DbBackend) -> Json {
+    if let Some(v) = super::wire::cell(row, idx, ty) {
+        return v;
+    }
     let typed = match ty {
         JsonType::Integer => row
             .try_get_by_index::<Option<i64>>(idx)
@@ -422,6 +425,23 @@ pub fn decimal_json(d: Decimal) -> Json {
         Ok(f) if f.is_finite() && format_f64(f) == text => Json::from(f),
         _ => Json::String(d.to_string()),
     }
+}
+
+/// Decimal text from the database (`'1.98'`, 40 digits, `'NaN'`) as a JSON number
+/// when f64 carries it exactly (up to 15 significant digits), else as the string.
+pub fn decimal_text_json(text: &str) -> Option<Json> {
+    let digits = text.bytes().filter(u8::is_ascii_digit).count();
+    let significant = text
+        .trim_start_matches(['-', '+', '0', '.'])
+        .bytes()
+        .filter(u8::is_ascii_digit)
+        .count();
+    if digits > 0 && significant <= 15 && !text.contains(['e', 'E']) {
+        if let Some(n) = text.parse::<f64>().ok().and_then(serde_json::Number::from_f64) {
+            return Some(Json::Number(n));
+        }
+    }
+    Some(Json::String(text.to_owned()))
 }
 
 fn format_f64(f: f64) -> String {
