@@ -8,10 +8,17 @@
 //! `{"error":{"code","message","context"}}` with `code` equal to the status.
 #![allow(clippy::unwrap_used)]
 
+pub mod backend;
+pub mod names;
+
 use std::collections::BTreeMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use backend::Backend;
+use names::Names;
 
 use apiforge::config::Settings;
 use reqwest::{Method, RequestBuilder, StatusCode};
@@ -20,6 +27,25 @@ use serde_json::{Map, Value, json};
 
 pub const ADMIN_EMAIL: &str = "admin@example.com";
 pub const ADMIN_PASSWORD: &str = "correct horse battery";
+
+/// Defines `start` and `start_with` for a suite root: servers whose service
+/// `chinook` lives on `Backend::$backend`.
+#[macro_export]
+macro_rules! backend_suite {
+    ($backend:ident) => {
+        /// A server for one test, or `None` (the test returns at once) when the
+        /// backend is not installed and CI did not require it.
+        async fn start() -> Option<$crate::TestServer> {
+            $crate::TestServer::start_on($crate::Backend::$backend).await
+        }
+
+        async fn start_with(
+            tweak: impl FnOnce(&mut apiforge::config::Settings),
+        ) -> Option<$crate::TestServer> {
+            $crate::TestServer::start_on_with($crate::Backend::$backend, tweak).await
+        }
+    };
+}
 
 /// The row counts of the bundled Chinook sample.
 pub const CHINOOK_COUNTS: [(&str, i64); 11] = [
@@ -85,8 +111,59 @@ pub struct TestServer {
     pub token: String,
     pub data_dir: PathBuf,
     pub state: apiforge::state::AppState,
+    /// The database behind service `chinook`.
+    pub backend: Backend,
+    /// Suite ↔ dataset names (PostgreSQL only; see `names`).
+    names: Option<Arc<Names>>,
     db: DatabaseConnection,
     _dir: tempfile::TempDir,
+}
+
+/// What `add_chinook_service` made: a second copy of Chinook behind a service.
+pub struct ExtraService {
+    /// The SQLite file, for SQLite.
+    pub path: Option<PathBuf>,
+    db: DatabaseConnection,
+    backend: Backend,
+}
+
+impl ExtraService {
+    /// Equal fingerprints mean the data did not change (the file's bytes on
+    /// SQLite, every row of every table elsewhere).
+    pub async fn fingerprint(&self) -> Vec<u8> {
+        match &self.path {
+            Some(p) => std::fs::read(p).unwrap(),
+            None => format!("{:?}", snapshot_of(&self.db, self.backend, None).await).into_bytes(),
+        }
+    }
+}
+
+/// The suite's names mapped to the PostgreSQL dataset's, built once from the
+/// bundled SQLite file's tables and columns.
+async fn pg_names() -> Arc<Names> {
+    static NAMES: tokio::sync::OnceCell<Arc<Names>> = tokio::sync::OnceCell::const_new();
+    NAMES
+        .get_or_init(|| async {
+            let db = Database::connect(format!("sqlite://{}?mode=ro", chinook_sample().display()))
+                .await
+                .unwrap();
+            let rows = db
+                .query_all_raw(Statement::from_string(
+                    sea_orm::DbBackend::Sqlite,
+                    "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p \
+                     WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'",
+                ))
+                .await
+                .unwrap();
+            let mut all = std::collections::BTreeSet::new();
+            for r in rows {
+                all.insert(r.try_get_by_index::<String>(0).unwrap());
+                all.insert(r.try_get_by_index::<String>(1).unwrap());
+            }
+            Arc::new(Names::snake_case(all))
+        })
+        .await
+        .clone()
 }
 
 impl TestServer {
@@ -97,12 +174,30 @@ impl TestServer {
 
     /// Like [`start`](Self::start), after `tweak` has changed the settings.
     pub async fn start_with(tweak: impl FnOnce(&mut Settings)) -> TestServer {
+        Self::start_on_with(Backend::Sqlite, tweak).await.unwrap()
+    }
+
+    /// A server whose service `chinook` is a fresh copy of Chinook on `backend`
+    /// (SQLite: `--demo`); `None` when that backend's server is not installed
+    /// (see `backend::cluster`).
+    pub async fn start_on(backend: Backend) -> Option<TestServer> {
+        Self::start_on_with(backend, |_| {}).await
+    }
+
+    pub async fn start_on_with(
+        backend: Backend,
+        tweak: impl FnOnce(&mut Settings),
+    ) -> Option<TestServer> {
+        let cluster = match backend {
+            Backend::Sqlite => None,
+            other => Some(backend::cluster(other)?),
+        };
         install_crypto();
         let dir = tempfile::tempdir().unwrap();
         let mut settings = Settings {
             bind: "127.0.0.1:0".into(),
             data_dir: dir.path().to_path_buf(),
-            demo: true,
+            demo: cluster.is_none(),
             admin_email: Some(ADMIN_EMAIL.into()),
             admin_password: Some(ADMIN_PASSWORD.into()),
             log: "error".into(),
@@ -121,46 +216,104 @@ impl TestServer {
         assert_eq!(resp.status(), StatusCode::OK, "admin login failed");
         let body: Value = resp.json().await.unwrap();
         let token = body["session_token"].as_str().unwrap().to_string();
-        let file = dir.path().join("chinook.sqlite");
-        assert!(file.exists(), "--demo did not write {}", file.display());
-        let db = Database::connect(format!("sqlite://{}?mode=rw", file.display()))
-            .await
-            .unwrap();
-        TestServer {
+        let (db, names) = match cluster {
+            None => {
+                let file = dir.path().join("chinook.sqlite");
+                assert!(file.exists(), "--demo did not write {}", file.display());
+                let db = Database::connect(format!("sqlite://{}?mode=rw", file.display()))
+                    .await
+                    .unwrap();
+                (db, None)
+            }
+            Some(c) => {
+                let fresh = c.fresh_chinook();
+                let resp = client
+                    .post(format!("{base}/system/service"))
+                    .bearer_auth(&token)
+                    .json(&json!({"name": "chinook", "type": backend.service_type(), "config": fresh.config}))
+                    .send()
+                    .await
+                    .unwrap();
+                let status = resp.status();
+                assert_eq!(status, StatusCode::CREATED, "chinook on {backend:?}: {}", resp.text().await.unwrap());
+                let names = match backend {
+                    Backend::Postgres => Some(pg_names().await),
+                    _ => None,
+                };
+                (Database::connect(fresh.url).await.unwrap(), names)
+            }
+        };
+        Some(TestServer {
             base,
             addr: spawned.addr,
             client,
             token,
             data_dir: dir.path().to_path_buf(),
             state: spawned.state,
+            backend,
+            names,
             db,
             _dir: dir,
+        })
+    }
+
+    /// A path (and query) in the suite's names, in the dataset's.
+    pub fn path(&self, path: &str) -> String {
+        match &self.names {
+            Some(n) => n.forward_text(path),
+            None => path.to_owned(),
+        }
+    }
+
+    /// SQL in the suite's spelling (SQLite dialect, double-quoted names) for
+    /// this backend's dataset.
+    pub fn dialect(&self, sql: &str) -> String {
+        match self.backend {
+            Backend::Sqlite => sql.to_owned(),
+            Backend::Postgres => self.path(sql),
+            Backend::MariaDb => sql.replace('"', "`"),
         }
     }
 
     /// A request to `base + path` with the admin token.
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
         self.client
-            .request(method, format!("{}{path}", self.base))
+            .request(method, format!("{}{}", self.base, self.path(path)))
             .bearer_auth(&self.token)
     }
 
     /// A request to `base + path` without credentials.
     pub fn anonymous(&self, method: Method, path: &str) -> RequestBuilder {
-        self.client.request(method, format!("{}{path}", self.base))
+        self.client
+            .request(method, format!("{}{}", self.base, self.path(path)))
     }
 
     /// Sends, and returns the status and the body (JSON, or the text as a JSON
     /// string if it is not JSON). Panics on any 5xx and on an error without the
     /// envelope.
     pub async fn send(&self, rb: RequestBuilder) -> (StatusCode, Value) {
-        let resp = rb
-            .send()
+        let mut req = rb.build().unwrap();
+        if let Some(n) = &self.names {
+            let mapped = req
+                .body()
+                .and_then(|b| b.as_bytes())
+                .and_then(|b| serde_json::from_slice::<Value>(b).ok())
+                .map(|v| serde_json::to_vec(&n.forward_json(&v)).unwrap());
+            if let Some(bytes) = mapped {
+                *req.body_mut() = Some(bytes.into());
+            }
+        }
+        let resp = self
+            .client
+            .execute(req)
             .await
             .unwrap_or_else(|e| panic!("request failed: {}", short(&e.to_string())));
         let status = resp.status();
         let text = resp.text().await.unwrap();
-        let body: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        let mut body: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        if let Some(n) = &self.names {
+            body = n.reverse_json(&body);
+        }
         assert!(
             !status.is_server_error(),
             "the server answered {status} (a 5xx is always a bug): {}",
@@ -221,6 +374,7 @@ impl TestServer {
     pub async fn raw_http(&self, head: &str) -> (StatusCode, String) {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let mut stream = tokio::net::TcpStream::connect(self.addr).await.unwrap();
+        let head = self.path(head);
         let req = format!(
             "{head}\r\nHost: {}\r\nAuthorization: Bearer {}\r\nConnection: close\r\n\r\n",
             self.addr, self.token
@@ -261,29 +415,18 @@ impl TestServer {
 
     /// Runs SQL on the service's file directly; rows as JSON objects.
     pub async fn sql(&self, query: &str) -> Vec<Value> {
-        let rows = self
-            .db
-            .query_all_raw(Statement::from_string(
-                self.db.get_database_backend(),
-                query,
-            ))
-            .await
-            .unwrap_or_else(|e| panic!("SQL failed: {query}: {e}"));
-        rows.iter()
-            .map(|row| {
-                let mut rec = Map::new();
-                for (i, name) in row.column_names().into_iter().enumerate() {
-                    rec.insert(name, cell(row, i));
-                }
-                Value::Object(rec)
-            })
-            .collect()
+        let rows = sql_rows(&self.db, &self.dialect(query)).await;
+        match &self.names {
+            Some(n) => rows.iter().map(|r| n.reverse_json(r)).collect(),
+            None => rows,
+        }
     }
 
     /// Runs a statement that returns no rows (setup of odd data).
     pub async fn sql_exec(&self, statement: &str) {
+        let statement = self.dialect(statement);
         self.db
-            .execute_unprepared(statement)
+            .execute_unprepared(&statement)
             .await
             .unwrap_or_else(|e| panic!("SQL failed: {statement}: {e}"));
     }
@@ -316,26 +459,30 @@ impl TestServer {
     /// Row count and a digest of every row, per Chinook table: equal snapshots
     /// mean the data did not change.
     pub async fn snapshot(&self) -> BTreeMap<String, (usize, u64)> {
-        let mut out = BTreeMap::new();
-        for (table, _) in CHINOOK_COUNTS {
-            let rows = self
-                .sql(&format!("SELECT * FROM \"{table}\" ORDER BY rowid"))
-                .await;
-            let mut h = DefaultHasher::new();
-            for r in &rows {
-                r.to_string().hash(&mut h);
-            }
-            out.insert(table.to_string(), (rows.len(), h.finish()));
-        }
-        out
+        snapshot_of(&self.db, self.backend, self.names.as_deref()).await
     }
 
     /// Copies the pristine Chinook sample to `{data_dir}/{name}.sqlite` and
     /// registers it as service `name` with `config` (merged over `database`).
-    pub async fn add_chinook_service(&self, name: &str, config: Value) -> PathBuf {
-        let path = self.data_dir.join(format!("{name}.sqlite"));
-        std::fs::copy(chinook_sample(), &path).unwrap();
-        let mut cfg = json!({ "database": path.display().to_string() });
+    pub async fn add_chinook_service(&self, name: &str, config: Value) -> ExtraService {
+        let (mut cfg, extra) = match backend::cluster(self.backend) {
+            None => {
+                let path = self.data_dir.join(format!("{name}.sqlite"));
+                std::fs::copy(chinook_sample(), &path).unwrap();
+                let db = Database::connect(format!("sqlite://{}?mode=ro", path.display()))
+                    .await
+                    .unwrap();
+                (
+                    json!({ "database": path.display().to_string() }),
+                    ExtraService { path: Some(path), db, backend: self.backend },
+                )
+            }
+            Some(c) => {
+                let fresh = c.fresh_chinook();
+                let db = Database::connect(fresh.url).await.unwrap();
+                (fresh.config, ExtraService { path: None, db, backend: self.backend })
+            }
+        };
         if let (Some(c), Some(extra)) = (cfg.as_object_mut(), config.as_object()) {
             for (k, v) in extra {
                 c.insert(k.clone(), v.clone());
@@ -344,7 +491,7 @@ impl TestServer {
         let (status, body) = self
             .post(
                 "/system/service",
-                json!({ "name": name, "type": "sqlite", "config": cfg }),
+                json!({ "name": name, "type": self.backend.service_type(), "config": cfg }),
             )
             .await;
         assert_eq!(
@@ -352,8 +499,51 @@ impl TestServer {
             StatusCode::CREATED,
             "creating service {name}: {body}"
         );
-        path
+        extra
     }
+}
+
+/// Rows of a query as JSON objects, each cell as the value it holds.
+async fn sql_rows(db: &DatabaseConnection, query: &str) -> Vec<Value> {
+    let rows = db
+        .query_all_raw(Statement::from_string(db.get_database_backend(), query))
+        .await
+        .unwrap_or_else(|e| panic!("SQL failed: {query}: {e}"));
+    rows.iter()
+        .map(|row| {
+            let mut rec = Map::new();
+            for (i, name) in row.column_names().into_iter().enumerate() {
+                rec.insert(name, cell(row, i));
+            }
+            Value::Object(rec)
+        })
+        .collect()
+}
+
+/// Row count and a digest of every row, per Chinook table.
+async fn snapshot_of(
+    db: &DatabaseConnection,
+    backend: Backend,
+    names: Option<&Names>,
+) -> BTreeMap<String, (usize, u64)> {
+    let mut out = BTreeMap::new();
+    for (table, _) in CHINOOK_COUNTS {
+        let query = match backend {
+            Backend::Sqlite => format!("SELECT * FROM \"{table}\" ORDER BY rowid"),
+            Backend::MariaDb => format!("SELECT * FROM `{table}` ORDER BY 1, 2"),
+            Backend::Postgres => {
+                let t = names.map_or_else(|| table.to_owned(), |n| n.forward_text(table));
+                format!("SELECT * FROM \"{t}\" ORDER BY 1, 2")
+            }
+        };
+        let rows = sql_rows(db, &query).await;
+        let mut h = DefaultHasher::new();
+        for r in &rows {
+            r.to_string().hash(&mut h);
+        }
+        out.insert(table.to_string(), (rows.len(), h.finish()));
+    }
+    out
 }
 
 fn first(row: &Value) -> &Value {
@@ -362,8 +552,12 @@ fn first(row: &Value) -> &Value {
         .unwrap_or(&Value::Null)
 }
 
-/// A SQLite cell as whatever it holds.
+/// A cell as whatever it holds (PostgreSQL and MySQL: by its wire type, as the
+/// server reads it).
 fn cell(row: &sea_orm::QueryResult, i: usize) -> Value {
+    if let Some(v) = apiforge::query::wire::cell(row, i, apiforge::catalog::JsonType::String) {
+        return v;
+    }
     if let Ok(v) = row.try_get_by_index::<Option<i64>>(i) {
         return v.map_or(Value::Null, Value::from);
     }

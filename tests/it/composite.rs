@@ -1,6 +1,6 @@
 //! Composite primary keys: PlaylistTrack (PlaylistId, TrackId).
 
-use apiforge_tests::{TestServer, table_path};
+use apiforge_tests::table_path;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -20,7 +20,9 @@ fn pairs(rows: &[Value]) -> Vec<(i64, i64)> {
 
 #[tokio::test]
 async fn get_by_composite_id() {
-    let s = TestServer::start().await;
+    let Some(s) = crate::start().await else {
+        return;
+    };
     let (st, body) = s.get("/chinook/_table/PlaylistTrack/1,3402").await;
     assert_eq!(st, StatusCode::OK, "{body}");
     assert_eq!(body, json!({"PlaylistId": 1, "TrackId": 3402}));
@@ -45,7 +47,9 @@ async fn get_by_composite_id() {
 
 #[tokio::test]
 async fn ids_with_key_pairs() {
-    let s = TestServer::start().await;
+    let Some(s) = crate::start().await else {
+        return;
+    };
     let rows = s
         .list("PlaylistTrack", &[("ids", "1,3402,1,3389,9,3402,2,1")])
         .await;
@@ -71,7 +75,9 @@ async fn ids_with_key_pairs() {
 
 #[tokio::test]
 async fn delete_by_composite_id_and_pairs() {
-    let s = TestServer::start().await;
+    let Some(s) = crate::start().await else {
+        return;
+    };
     let in_playlist_1 = s
         .sql_count("SELECT COUNT(*) FROM PlaylistTrack WHERE PlaylistId = 1")
         .await;
@@ -135,7 +141,9 @@ async fn delete_by_composite_id_and_pairs() {
 
 #[tokio::test]
 async fn create_and_update_with_a_composite_key() {
-    let s = TestServer::start().await;
+    let Some(s) = crate::start().await else {
+        return;
+    };
     let (st, body) = s
         .post(
             "/chinook/_table/PlaylistTrack",

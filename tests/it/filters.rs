@@ -72,7 +72,9 @@ async fn selective(s: &TestServer, table: &str, key: &str, filter: &str, sql: &s
 
 #[tokio::test]
 async fn comparison_operators() {
-    let s = TestServer::start().await;
+    let Some(s) = crate::start().await else {
+        return;
+    };
     selective(&s, "Track", "TrackId", "GenreId = 2", "GenreId = 2").await;
     selective(&s, "Album", "AlbumId", "ArtistId != 90", "ArtistId != 90").await;
     selective(&s, "Album", "AlbumId", "ArtistId <> 90", "ArtistId <> 90").await;
@@ -182,7 +184,9 @@ async fn comparison_operators() {
 
 #[tokio::test]
 async fn pattern_operators() {
-    let s = TestServer::start().await;
+    let Some(s) = crate::start().await else {
+        return;
+    };
     selective(
         &s,
         "Album",
@@ -318,7 +322,9 @@ async fn pattern_operators() {
 
 #[tokio::test]
 async fn set_null_and_range_operators() {
-    let s = TestServer::start().await;
+    let Some(s) = crate::start().await else {
+        return;
+    };
     selective(
         &s,
         "Track",
@@ -414,7 +420,9 @@ async fn set_null_and_range_operators() {
 
 #[tokio::test]
 async fn boolean_logic_and_precedence() {
-    let s = TestServer::start().await;
+    let Some(s) = crate::start().await else {
+        return;
+    };
     // NOT binds tighter than AND, AND tighter than OR: the same as SQL.
     let loose = selective(
         &s,
@@ -490,7 +498,9 @@ async fn boolean_logic_and_precedence() {
 
 #[tokio::test]
 async fn keywords_are_case_insensitive() {
-    let s = TestServer::start().await;
+    let Some(s) = crate::start().await else {
+        return;
+    };
     let cases = [
         (
             "GenreId = 1 AND Name LIKE 'a%'",
@@ -547,7 +557,9 @@ async fn keywords_are_case_insensitive() {
 
 #[tokio::test]
 async fn quotes_and_escapes() {
-    let s = TestServer::start().await;
+    let Some(s) = crate::start().await else {
+        return;
+    };
     let n = selective(
         &s,
         "Track",
@@ -599,7 +611,9 @@ async fn quotes_and_escapes() {
 
 #[tokio::test]
 async fn filter_combines_with_other_parameters() {
-    let s = TestServer::start().await;
+    let Some(s) = crate::start().await else {
+        return;
+    };
     // filter + order + limit + offset + include_count.
     let expected = s
         .sql_ids("SELECT TrackId FROM Track WHERE GenreId = 1 ORDER BY Milliseconds DESC, TrackId LIMIT 7 OFFSET 3")

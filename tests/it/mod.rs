@@ -1,0 +1,14 @@
+//! The end-to-end suite: one module per area, each test with its own server.
+//! It runs once per backend (`sqlite.rs`, `postgres.rs`, `mariadb.rs`), whose
+//! `start` gives each test a server over a fresh copy of Chinook there.
+
+mod batches;
+mod composite;
+mod errors;
+mod filters;
+mod hostile;
+mod params;
+mod relations;
+mod schema;
+mod smoke;
+mod writes;
