@@ -155,12 +155,13 @@ async fn pg_names() -> Arc<Names> {
                 ))
                 .await
                 .unwrap();
-            let mut all = std::collections::BTreeSet::new();
+            let mut tables = std::collections::BTreeSet::new();
+            let mut columns = std::collections::BTreeSet::new();
             for r in rows {
-                all.insert(r.try_get_by_index::<String>(0).unwrap());
-                all.insert(r.try_get_by_index::<String>(1).unwrap());
+                tables.insert(r.try_get_by_index::<String>(0).unwrap());
+                columns.insert(r.try_get_by_index::<String>(1).unwrap());
             }
-            Arc::new(Names::snake_case(all))
+            Arc::new(Names::snake_case(tables, columns))
         })
         .await
         .clone()
@@ -227,7 +228,13 @@ impl TestServer {
             }
             Some(c) => {
                 let fresh = c.fresh_chinook();
-                let resp = client
+                // From another loopback address, so that the per-address rate
+                // limit counts only the test's own requests (as on SQLite).
+                let setup = reqwest::Client::builder()
+                    .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
+                    .build()
+                    .unwrap();
+                let resp = setup
                     .post(format!("{base}/system/service"))
                     .bearer_auth(&token)
                     .json(&json!({"name": "chinook", "type": backend.service_type(), "config": fresh.config}))
@@ -267,11 +274,20 @@ impl TestServer {
 
     /// SQL in the suite's spelling (SQLite dialect, double-quoted names) for
     /// this backend's dataset.
+    /// The API's `like` ignores case on every backend, as SQLite's LIKE does:
+    /// the suite's SQL says LIKE and means that (ILIKE on PostgreSQL, a
+    /// case-insensitive collation on MariaDB). SQLite's `instr` is `strpos` on
+    /// PostgreSQL.
     pub fn dialect(&self, sql: &str) -> String {
         match self.backend {
             Backend::Sqlite => sql.to_owned(),
-            Backend::Postgres => self.path(sql),
-            Backend::MariaDb => sql.replace('"', "`"),
+            Backend::Postgres => rewrite_like(&self.path(sql), |w, _| {
+                (w.to_owned(), "ILIKE")
+            })
+            .replace("instr(", "strpos("),
+            Backend::MariaDb => rewrite_like(&sql.replace('"', "`"), |w, _| {
+                (format!("{w} COLLATE utf8mb4_general_ci"), "LIKE")
+            }),
         }
     }
 
@@ -501,6 +517,52 @@ impl TestServer {
         );
         extra
     }
+}
+
+/// Rewrites each `operand [NOT] LIKE` outside string literals: `f(operand,
+/// negated)` gives the new operand and the operator word.
+fn rewrite_like(sql: &str, f: impl Fn(&str, bool) -> (String, &'static str)) -> String {
+    // Words and literals, with the whitespace between them kept.
+    let mut tokens: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    for c in sql.chars() {
+        if quoted {
+            cur.push(c);
+            if c == '\'' {
+                quoted = false;
+            }
+            continue;
+        }
+        if c == '\'' {
+            quoted = true;
+            cur.push(c);
+        } else if c.is_whitespace() {
+            if !cur.is_empty() {
+                tokens.push(std::mem::take(&mut cur));
+            }
+            tokens.push(c.to_string());
+        } else {
+            cur.push(c);
+        }
+    }
+    if !cur.is_empty() {
+        tokens.push(cur);
+    }
+    let words: Vec<usize> = (0..tokens.len())
+        .filter(|i| !tokens[*i].trim().is_empty())
+        .collect();
+    for (wi, &i) in words.iter().enumerate() {
+        if !tokens[i].eq_ignore_ascii_case("like") || wi == 0 {
+            continue;
+        }
+        let negated = tokens[words[wi - 1]].eq_ignore_ascii_case("not");
+        let operand_at = if negated && wi >= 2 { words[wi - 2] } else { words[wi - 1] };
+        let (operand, op) = f(&tokens[operand_at], negated);
+        tokens[operand_at] = operand;
+        tokens[i] = op.to_owned();
+    }
+    tokens.concat()
 }
 
 /// Rows of a query as JSON objects, each cell as the value it holds.

@@ -16,6 +16,8 @@ use serde_json::{Map, Value};
 pub struct Names {
     forward: HashMap<String, String>,
     reverse: HashMap<String, String>,
+    /// Table names in the dataset's spelling.
+    tables: std::collections::HashSet<String>,
 }
 
 /// `InvoiceLineId` → `invoice_line_id`: how the PostgreSQL dataset was derived.
@@ -34,14 +36,25 @@ pub fn snake(name: &str) -> String {
 
 impl Names {
     /// Maps for these suite names, spelled in snake case by the dataset.
-    pub fn snake_case(names: impl IntoIterator<Item = String>) -> Names {
+    pub fn snake_case(
+        tables: impl IntoIterator<Item = String>,
+        columns: impl IntoIterator<Item = String>,
+    ) -> Names {
         let mut n = Names::default();
-        for name in names {
-            let s = snake(&name);
-            n.reverse.insert(s.clone(), name.clone());
-            n.forward.insert(name, s);
+        for t in tables {
+            n.tables.insert(snake(&t));
+            n.add(t);
+        }
+        for c in columns {
+            n.add(c);
         }
         n
+    }
+
+    fn add(&mut self, name: String) {
+        let s = snake(&name);
+        self.reverse.insert(s.clone(), name.clone());
+        self.forward.insert(name, s);
     }
 
     /// Rewrites identifiers in a URL path or query (percent-encoded or not), a
@@ -132,6 +145,11 @@ impl Names {
     /// `_table`), and names in single quotes inside messages.
     pub fn reverse_json(&self, v: &Value) -> Value {
         match v {
+            Value::Object(o) if self.is_description(o) => Value::Object(
+                o.iter()
+                    .map(|(k, v)| (k.clone(), self.reverse_json(v)))
+                    .collect::<Map<_, _>>(),
+            ),
             Value::Object(o) => Value::Object(
                 o.iter()
                     .map(|(k, v)| {
@@ -149,6 +167,22 @@ impl Names {
             ),
             other => other.clone(),
         }
+    }
+
+    /// Whether an object describes something (a service, table, field or
+    /// relationship, whose keys are SPEC.md's: `name`, `type`, …) rather than
+    /// being a record (whose keys are column names). `{"name": "album"}` from
+    /// `_table` is a description; `{"name": "AC/DC"}` a record.
+    fn is_description(&self, o: &Map<String, Value>) -> bool {
+        const META: [&str; 6] = ["type", "label", "db_type", "is_view", "relationships", "ref_table"];
+        if META.iter().any(|k| o.contains_key(*k)) {
+            return true;
+        }
+        o.len() == 1
+            && o
+                .get("name")
+                .and_then(Value::as_str)
+                .is_some_and(|n| self.tables.contains(n))
     }
 
     /// `field 'track_id' …` → `field 'TrackId' …`.
@@ -178,8 +212,8 @@ mod tests {
 
     fn names() -> Names {
         Names::snake_case(
-            ["Track", "TrackId", "AlbumId", "Name", "InvoiceLine", "PlaylistTrack", "Album"]
-                .map(String::from),
+            ["Track", "InvoiceLine", "PlaylistTrack", "Album"].map(String::from),
+            ["TrackId", "AlbumId", "Name"].map(String::from),
         )
     }
 

@@ -520,7 +520,7 @@ async fn group_and_aggregates_match_sql() {
             ],
         )
         .await;
-    let n = s.sql_count("SELECT COUNT(*) FROM (SELECT 1 FROM Track WHERE GenreId <= 3 GROUP BY GenreId, MediaTypeId)").await;
+    let n = s.sql_count("SELECT COUNT(*) FROM (SELECT 1 FROM Track WHERE GenreId <= 3 GROUP BY GenreId, MediaTypeId) AS g").await;
     assert_eq!(rows.len() as i64, n);
     let total: i64 = rows.iter().map(|r| r["COUNT(*)"].as_i64().unwrap()).sum();
     assert_eq!(

@@ -324,7 +324,7 @@ async fn per_parent_limit() {
         let want = sql_groups(
             &s,
             &format!(
-                "SELECT ArtistId, AlbumId FROM (SELECT ArtistId, AlbumId, ROW_NUMBER() OVER (PARTITION BY ArtistId ORDER BY AlbumId) AS rn FROM Album) WHERE rn <= {n} ORDER BY ArtistId, AlbumId"
+                "SELECT ArtistId, AlbumId FROM (SELECT ArtistId, AlbumId, ROW_NUMBER() OVER (PARTITION BY ArtistId ORDER BY AlbumId) AS rn FROM Album) AS r WHERE rn <= {n} ORDER BY ArtistId, AlbumId"
             ),
         )
         .await;
@@ -345,7 +345,7 @@ async fn per_parent_limit() {
         .await;
     let want = sql_groups(
         &s,
-        "SELECT AlbumId, TrackId FROM (SELECT AlbumId, TrackId, Milliseconds, ROW_NUMBER() OVER (PARTITION BY AlbumId ORDER BY Milliseconds DESC) AS rn FROM Track) \
+        "SELECT AlbumId, TrackId FROM (SELECT AlbumId, TrackId, Milliseconds, ROW_NUMBER() OVER (PARTITION BY AlbumId ORDER BY Milliseconds DESC) AS rn FROM Track) AS r \
          WHERE rn <= 3 ORDER BY AlbumId, Milliseconds DESC",
     )
     .await;
@@ -365,7 +365,7 @@ async fn per_parent_limit() {
         .await;
     let want = sql_groups(
         &s,
-        "SELECT PlaylistId, TrackId FROM (SELECT PlaylistId, TrackId, ROW_NUMBER() OVER (PARTITION BY PlaylistId ORDER BY TrackId DESC) AS rn FROM PlaylistTrack) \
+        "SELECT PlaylistId, TrackId FROM (SELECT PlaylistId, TrackId, ROW_NUMBER() OVER (PARTITION BY PlaylistId ORDER BY TrackId DESC) AS rn FROM PlaylistTrack) AS r \
          WHERE rn <= 4 ORDER BY PlaylistId, TrackId DESC",
     )
     .await;
@@ -397,7 +397,7 @@ async fn per_parent_limit_with_fields_that_leave_out_the_order() {
     let want = sql_groups(
         &s,
         "SELECT AlbumId, TrackId FROM (SELECT AlbumId, TrackId, Milliseconds, ROW_NUMBER() OVER (PARTITION BY AlbumId ORDER BY Milliseconds DESC) AS rn \
-         FROM Track WHERE AlbumId <= 5) WHERE rn <= 2 ORDER BY AlbumId, Milliseconds DESC",
+         FROM Track WHERE AlbumId <= 5) AS r WHERE rn <= 2 ORDER BY AlbumId, Milliseconds DESC",
     )
     .await;
     assert_eq!(

@@ -396,6 +396,7 @@ async fn sqlite_table(
             default,
             is_primary_key: pk > 0,
             auto_increment: false,
+            cast: None,
         });
     }
     pk_positions.sort();
@@ -510,15 +511,13 @@ async fn discover_postgres(
             .iter()
             .map(|col| {
                 let db_type = pg_type_sql(&col.col_type);
-                let json_type = match col.col_type {
-                    Type::Enum(_) => JsonType::String,
-                    _ => json_type_for(&db_type),
-                };
+                let (json_type, cast) = pg_types(&db_type, matches!(col.col_type, Type::Enum(_)));
                 let is_primary_key = primary_key.contains(&col.name);
                 Column {
                     name: col.name.clone(),
                     db_type,
                     json_type,
+                    cast,
                     nullable: col.not_null.is_none() && !is_primary_key,
                     default: col.default.as_ref().map(|d| match d {
                         ColumnDefault::Int(i) => i.to_string(),
@@ -574,7 +573,8 @@ async fn discover_postgres(
         let column: String = get(row, 1, &view)?;
         let db_type: String = get(row, 2, &view)?;
         let not_null: bool = get(row, 3, &view)?;
-        push_view_column(&mut views, view, column, db_type, !not_null, None);
+        let types = pg_types(&db_type, false);
+        push_view_column(&mut views, view, column, db_type, types, !not_null, None);
     }
     tables.extend(views);
     Ok(tables)
@@ -616,7 +616,7 @@ fn pg_type_sql(ty: &sea_schema::postgres::def::Type) -> String {
             Some(inner) => format!("{}[]", pg_type_sql(inner)),
             None => "array".to_owned(),
         },
-        Type::Enum(e) => e.typename.clone(),
+        Type::Enum(e) => pg_ident(&e.typename),
         Type::Unknown(s) => s.clone(),
         // Every remaining variant is a unit variant named after the type
         // (`Integer`, `Bytea`, `Int4Range`, `MacAddr8`, `TsVector`, …).
@@ -624,11 +624,54 @@ fn pg_type_sql(ty: &sea_schema::postgres::def::Type) -> String {
     }
 }
 
+/// PostgreSQL's name for an identifier: as it is when it needs no quotes.
+fn pg_ident(name: &str) -> String {
+    let plain = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if plain {
+        name.to_owned()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+}
+
+/// The JSON type of a PostgreSQL column and, for the types that travel as text,
+/// the type a bound text value is cast to (`Column::cast`). Arrays are JSON
+/// arrays; text types, numbers, dates, uuid, json and bytea bind natively.
+pub fn pg_types(db_type: &str, is_enum: bool) -> (JsonType, Option<String>) {
+    let lower = db_type.to_ascii_lowercase();
+    if lower.ends_with("[]") {
+        return (JsonType::Array, Some(db_type.to_owned()));
+    }
+    if is_enum {
+        return (JsonType::String, Some(db_type.to_owned()));
+    }
+    let json_type = json_type_for(db_type);
+    let textual = ["character", "text", "name", "\"char\"", "citext", "varchar", "char", "bpchar"]
+        .iter()
+        .any(|t| lower == *t || lower.starts_with(&format!("{t}(")) || lower.starts_with("character"));
+    let cast = match json_type {
+        JsonType::Decimal if lower.starts_with("numeric") || lower.starts_with("decimal") => {
+            Some("numeric".to_owned())
+        }
+        JsonType::Decimal => Some(db_type.to_owned()),
+        JsonType::String if !textual => Some(db_type.to_owned()),
+        _ => None,
+    };
+    (json_type, cast)
+}
+
 fn push_view_column(
     views: &mut Vec<Table>,
     view: String,
     column: String,
     db_type: String,
+    (json_type, cast): (JsonType, Option<String>),
     nullable: bool,
     default: Option<String>,
 ) {
@@ -647,7 +690,8 @@ fn push_view_column(
     };
     table.columns.push(Column {
         name: column,
-        json_type: json_type_for(&db_type),
+        json_type,
+        cast,
         db_type,
         nullable,
         default,
@@ -739,6 +783,7 @@ async fn discover_mysql(
                     json_type: json_type_for(&db_type),
                     db_type,
                     nullable: col.null && !is_primary_key,
+                    cast: None,
                     default: col.default.as_ref().and_then(|d| match d {
                         ColumnDefault::Null => None,
                         ColumnDefault::Int(i) => Some(i.to_string()),
@@ -794,11 +839,13 @@ async fn discover_mysql(
         let db_type: String = get(row, 2, &view)?;
         let nullable: String = get(row, 3, &view)?;
         let default: Option<String> = get(row, 4, &view)?;
+        let types = (json_type_for(&db_type), None);
         push_view_column(
             &mut views,
             view,
             column,
             db_type,
+            types,
             nullable.eq_ignore_ascii_case("YES"),
             default,
         );

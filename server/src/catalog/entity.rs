@@ -37,6 +37,7 @@ pub fn table_from_entity<E: EntityTrait>(entity: E) -> Table {
             let db_type = column_type_sql(def.get_column_type());
             let is_primary_key = primary_key.contains(&column);
             Column {
+                cast: None,
                 json_type: json_type_for(&db_type),
                 db_type,
                 nullable: def.is_null() && !is_primary_key,

@@ -41,6 +41,8 @@ pub enum JsonType {
     Json,
     /// Binary; base64 string in JSON.
     Binary,
+    /// A PostgreSQL array; a JSON array.
+    Array,
 }
 
 impl JsonType {
@@ -59,6 +61,7 @@ impl JsonType {
             JsonType::Uuid => "string",
             JsonType::Json => "json",
             JsonType::Binary => "binary",
+            JsonType::Array => "array",
         }
     }
 
@@ -83,6 +86,10 @@ pub struct Column {
     /// True when the database fills the value (SQLite INTEGER PRIMARY KEY, serial,
     /// AUTO_INCREMENT): it may be omitted on insert.
     pub auto_increment: bool,
+    /// PostgreSQL types that travel as text (enums, arrays, numeric, interval,
+    /// inet, …): the SQL type a bound text value is cast to. `None` elsewhere.
+    #[serde(skip)]
+    pub cast: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

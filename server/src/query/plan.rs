@@ -120,6 +120,7 @@ pub enum Cond {
         pattern: String,
         negated: bool,
         escaped: bool,
+        case: LikeCase,
     },
     Between {
         column: String,
@@ -131,6 +132,29 @@ pub enum Cond {
         columns: Vec<String>,
         tuples: Vec<Vec<Value>>,
     },
+}
+
+/// How a `like` (and `contains`, `starts with`, `ends with`) ignores case, which
+/// it does on every backend (docs/decisions.md): SQLite's LIKE already does;
+/// PostgreSQL has ILIKE (on the text of non-text columns: uuid, enums); MySQL's
+/// LIKE follows the column's collation, so both sides are lowered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LikeCase {
+    Native,
+    ILike { cast_to_text: bool },
+    Lower,
+}
+
+impl LikeCase {
+    pub fn of(c: &Column, backend: DbBackend) -> Self {
+        match backend {
+            DbBackend::Postgres => LikeCase::ILike {
+                cast_to_text: c.json_type != JsonType::String || c.cast.is_some(),
+            },
+            DbBackend::MySql => LikeCase::Lower,
+            _ => LikeCase::Native,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -676,6 +700,7 @@ pub fn resolve(table: &Table, expr: &Expr, backend: DbBackend) -> Result<Cond, P
                 pattern: text(c, column, pattern, "like")?,
                 negated: *negated,
                 escaped: false,
+                case: LikeCase::of(c, backend),
             }
         }
         Expr::Match {
@@ -701,6 +726,7 @@ pub fn resolve(table: &Table, expr: &Expr, backend: DbBackend) -> Result<Cond, P
                 pattern,
                 negated: false,
                 escaped: true,
+                case: LikeCase::of(c, backend),
             }
         }
         Expr::In {

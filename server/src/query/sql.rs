@@ -3,6 +3,7 @@
 //!
 //! Pure: builds statements, runs nothing (see `exec`).
 
+use sea_query::extension::postgres::PgExpr;
 use sea_query::{
     Alias, Asterisk, Cond as SqCond, Condition, DeleteStatement, Expr, ExprTrait, Func,
     InsertStatement, JoinType, LikeExpr, Order, OverStatement, Query, SelectStatement,
@@ -10,8 +11,8 @@ use sea_query::{
 };
 
 use super::filter::CmpOp;
-use super::plan::{AggFunc, Cond, Output, ReadPlan, RelatedPlan};
-use crate::catalog::RelationKind;
+use super::plan::{AggFunc, Cond, LikeCase, Output, ReadPlan, RelatedPlan};
+use crate::catalog::{Column, JsonType, RelationKind, Table};
 
 /// Alias of the per-parent row number in a limited related select.
 const RN: &str = "__rn";
@@ -25,15 +26,46 @@ pub fn key_alias(i: usize) -> String {
     format!("__k{i}")
 }
 
-pub fn condition(c: &Cond, table: &str) -> Condition {
+/// A selected column: as itself, or for PostgreSQL types that travel as text,
+/// as text (arrays as JSON), so that `wire` reads every type it can meet.
+fn output(table: &str, c: &Column) -> Expr {
+    match (&c.cast, c.json_type) {
+        (Some(_), JsonType::Array) => Func::cust("array_to_json").arg(col(table, &c.name)).into(),
+        (Some(_), JsonType::String) => col(table, &c.name).cast_as(Alias::new("text")),
+        _ => col(table, &c.name),
+    }
+}
+
+/// A bound value for `column`, cast to its type when it travels as text
+/// (`Column::cast`: PostgreSQL enums, arrays, numeric, …).
+fn bind(cols: &[Column], column: &str, v: Value) -> Expr {
+    match cols
+        .iter()
+        .find(|c| c.name == column)
+        .and_then(|c| c.cast.as_deref())
+    {
+        Some(ty) => Expr::val(v).cast_as(Alias::new(ty)),
+        None => Expr::val(v),
+    }
+}
+
+/// The WHERE condition of `c` on `table`, whose columns are `cols` (for casts;
+/// empty for a junction table, whose keys are plain).
+pub fn condition(c: &Cond, table: &str, cols: &[Column]) -> Condition {
     let leaf = |e: Expr| SqCond::all().add(e);
     match c {
-        Cond::And(items) => balanced(items.iter().map(|i| condition(i, table)).collect(), false),
-        Cond::Or(items) => balanced(items.iter().map(|i| condition(i, table)).collect(), true),
-        Cond::Not(inner) => condition(inner, table).not(),
+        Cond::And(items) => balanced(
+            items.iter().map(|i| condition(i, table, cols)).collect(),
+            false,
+        ),
+        Cond::Or(items) => balanced(
+            items.iter().map(|i| condition(i, table, cols)).collect(),
+            true,
+        ),
+        Cond::Not(inner) => condition(inner, table, cols).not(),
         Cond::Cmp { column, op, value } => {
             let l = col(table, column);
-            let r = Expr::val(value.clone());
+            let r = bind(cols, column, value.clone());
             leaf(match op {
                 CmpOp::Eq => l.eq(r),
                 CmpOp::Ne => l.ne(r),
@@ -56,7 +88,7 @@ pub fn condition(c: &Cond, table: &str) -> Condition {
             values,
             negated,
         } => {
-            let vals = values.iter().cloned().map(Expr::val);
+            let vals = values.iter().cloned().map(|v| bind(cols, column, v));
             leaf(if *negated {
                 col(table, column).is_not_in(vals)
             } else {
@@ -68,33 +100,50 @@ pub fn condition(c: &Cond, table: &str) -> Condition {
             pattern,
             negated,
             escaped,
+            case,
         } => {
-            let mut like = LikeExpr::new(pattern.clone());
+            let (l, pattern) = match case {
+                LikeCase::Native | LikeCase::ILike { cast_to_text: false } => {
+                    (col(table, column), pattern.clone())
+                }
+                LikeCase::ILike { cast_to_text: true } => {
+                    (col(table, column).cast_as(Alias::new("text")), pattern.clone())
+                }
+                LikeCase::Lower => (
+                    Expr::expr(Func::lower(col(table, column))),
+                    pattern.to_lowercase(),
+                ),
+            };
+            let mut like = LikeExpr::new(pattern);
             if *escaped {
                 like = like.escape('\\');
             }
-            leaf(if *negated {
-                col(table, column).not_like(like)
-            } else {
-                col(table, column).like(like)
+            leaf(match (case, negated) {
+                (LikeCase::ILike { .. }, false) => l.ilike(like),
+                (LikeCase::ILike { .. }, true) => l.not_ilike(like),
+                (_, false) => l.like(like),
+                (_, true) => l.not_like(like),
             })
         }
         Cond::Between { column, low, high } => {
-            leaf(col(table, column).between(Expr::val(low.clone()), Expr::val(high.clone())))
+            leaf(col(table, column).between(
+                bind(cols, column, low.clone()),
+                bind(cols, column, high.clone()),
+            ))
         }
-        Cond::KeyIn { columns, tuples } => key_in(table, columns, tuples),
+        Cond::KeyIn { columns, tuples } => key_in(table, columns, tuples, cols),
     }
 }
 
 /// `(a, b) IN ((1, 2), …)`, or `a IN (…)` for a one-column key.
-fn key_in(table: &str, columns: &[String], tuples: &[Vec<Value>]) -> Condition {
+fn key_in(table: &str, columns: &[String], tuples: &[Vec<Value>], cols: &[Column]) -> Condition {
     if columns.len() == 1 {
         return SqCond::all().add(
             col(table, &columns[0]).is_in(
                 tuples
                     .iter()
                     .filter_map(|t| t.first().cloned())
-                    .map(Expr::val),
+                    .map(|v| bind(cols, &columns[0], v)),
             ),
         );
     }
@@ -104,7 +153,7 @@ fn key_in(table: &str, columns: &[String], tuples: &[Vec<Value>]) -> Condition {
         .iter()
         .map(|t| {
             columns.iter().zip(t).fold(SqCond::all(), |a, (c, v)| {
-                a.add(col(table, c).eq(Expr::val(v.clone())))
+                a.add(col(table, c).eq(bind(cols, c, v.clone())))
             })
         })
         .collect();
@@ -166,7 +215,7 @@ pub fn select(plan: &ReadPlan) -> SelectStatement {
         for o in &plan.output {
             match o {
                 Output::Column(i) => {
-                    q.expr(col(t, &plan.table.columns[*i].name));
+                    q.expr(output(t, &plan.table.columns[*i]));
                 }
                 Output::Aggregate { func, column, .. } => {
                     let arg = match column {
@@ -182,11 +231,11 @@ pub fn select(plan: &ReadPlan) -> SelectStatement {
         }
     } else {
         for i in plan.selected_columns() {
-            q.expr(col(t, &plan.table.columns[i].name));
+            q.expr(output(t, &plan.table.columns[i]));
         }
     }
     if let Some(f) = &plan.filter {
-        q.cond_where(condition(f, t));
+        q.cond_where(condition(f, t, &plan.table.columns));
     }
     apply_order(&mut q, plan, t);
     if let Some(l) = plan.limit {
@@ -210,7 +259,7 @@ pub fn count(plan: &ReadPlan) -> SelectStatement {
             inner.expr(c.clone()).add_group_by([c]);
         }
         if let Some(f) = &plan.filter {
-            inner.cond_where(condition(f, t));
+            inner.cond_where(condition(f, t, &plan.table.columns));
         }
         let mut q = Query::select();
         q.expr(Func::count(Expr::col(Asterisk)))
@@ -220,7 +269,7 @@ pub fn count(plan: &ReadPlan) -> SelectStatement {
     let mut q = Query::select();
     q.expr(Func::count(Expr::col(Asterisk))).from(Alias::new(t));
     if let Some(f) = &plan.filter {
-        q.cond_where(condition(f, t));
+        q.cond_where(condition(f, t, &plan.table.columns));
     }
     q
 }
@@ -237,7 +286,7 @@ pub fn related_select(rp: &RelatedPlan, parent_keys: &[Vec<Value>]) -> SelectSta
     q.from(Alias::new(t));
     for i in plan.selected_columns() {
         q.expr_as(
-            col(t, &plan.table.columns[i].name),
+            output(t, &plan.table.columns[i]),
             Alias::new(plan.table.columns[i].name.clone()),
         );
     }
@@ -259,15 +308,21 @@ pub fn related_select(rp: &RelatedPlan, parent_keys: &[Vec<Value>]) -> SelectSta
     for (i, c) in key_cols.iter().enumerate() {
         q.expr_as(col(key_table, c), Alias::new(key_alias(i)));
     }
+    let key_table_cols: &[Column] = if key_table == t {
+        &plan.table.columns
+    } else {
+        &[]
+    };
     q.cond_where(condition(
         &Cond::KeyIn {
             columns: key_cols.to_vec(),
             tuples: parent_keys.to_vec(),
         },
         key_table,
+        key_table_cols,
     ));
     if let Some(f) = &plan.filter {
-        q.cond_where(condition(f, t));
+        q.cond_where(condition(f, t, &plan.table.columns));
     }
     let Some(limit) = plan.limit else {
         apply_order(&mut q, plan, t);
@@ -298,16 +353,21 @@ pub fn related_select(rp: &RelatedPlan, parent_keys: &[Vec<Value>]) -> SelectSta
 
 /// A multi-row INSERT: one statement for every record with the same columns.
 pub fn insert(
-    table: &str,
+    table: &Table,
     columns: &[String],
     rows: Vec<Vec<Value>>,
     returning: &[String],
 ) -> InsertStatement {
     let mut q = Query::insert();
-    q.into_table(Alias::new(table))
+    q.into_table(Alias::new(table.name.clone()))
         .columns(columns.iter().map(|c| Alias::new(c.clone())));
     for r in rows {
-        q.values_panic(r.into_iter().map(Expr::val));
+        q.values_panic(
+            columns
+                .iter()
+                .zip(r)
+                .map(|(c, v)| bind(&table.columns, c, v)),
+        );
     }
     if !returning.is_empty() {
         q.returning(Query::returning().columns(returning.iter().map(|c| Alias::new(c.clone()))));
@@ -325,31 +385,37 @@ pub fn insert_defaults(table: &str, returning: &[String]) -> InsertStatement {
     q
 }
 
-pub fn update(table: &str, set: Vec<(String, Value)>, filter: &Cond) -> UpdateStatement {
+pub fn update(table: &Table, set: Vec<(String, Value)>, filter: &Cond) -> UpdateStatement {
+    let t = table.name.as_str();
     let mut q = Query::update();
-    q.table(Alias::new(table))
-        .values(set.into_iter().map(|(c, v)| (Alias::new(c), Expr::val(v))))
-        .cond_where(condition(filter, table));
+    q.table(Alias::new(t))
+        .values(set.into_iter().map(|(c, v)| {
+            let e = bind(&table.columns, &c, v);
+            (Alias::new(c), e)
+        }))
+        .cond_where(condition(filter, t, &table.columns));
     q
 }
 
-pub fn delete(table: &str, filter: &Cond) -> DeleteStatement {
+pub fn delete(table: &Table, filter: &Cond) -> DeleteStatement {
+    let t = table.name.as_str();
     let mut q = Query::delete();
-    q.from_table(Alias::new(table))
-        .cond_where(condition(filter, table));
+    q.from_table(Alias::new(t))
+        .cond_where(condition(filter, t, &table.columns));
     q
 }
 
 /// The key columns of the rows a filter matches (to report what a write touched).
-pub fn select_keys(table: &str, key: &[String], filter: &Cond) -> SelectStatement {
+pub fn select_keys(table: &Table, key: &[String], filter: &Cond) -> SelectStatement {
+    let t = table.name.as_str();
     let mut q = Query::select();
-    q.from(Alias::new(table));
+    q.from(Alias::new(t));
     for k in key {
-        q.expr(col(table, k));
+        q.expr(col(t, k));
     }
-    q.cond_where(condition(filter, table));
+    q.cond_where(condition(filter, t, &table.columns));
     for k in key {
-        q.order_by_expr(col(table, k), Order::Asc);
+        q.order_by_expr(col(t, k), Order::Asc);
     }
     q
 }

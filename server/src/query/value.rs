@@ -69,6 +69,14 @@ pub fn to_sql(col: &Column, v: &Json, backend: DbBackend) -> Result<Value, Value
             Value::BigInt(Some(as_i64(v).ok_or_else(|| wrong(col, "an integer", v))?))
         }
         JsonType::Float => Value::Double(Some(as_f64(v).ok_or_else(|| wrong(col, "a number", v))?)),
+        // Exact at any precision: the text is cast to numeric by the database.
+        JsonType::Decimal if col.cast.is_some() => Value::String(Some(
+            decimal_text(v).ok_or_else(|| wrong(col, "a decimal number", v))?,
+        )),
+        JsonType::Array => {
+            let items = v.as_array().ok_or_else(|| wrong(col, "an array", v))?;
+            Value::String(Some(pg_array_literal(items)))
+        }
         JsonType::Decimal => {
             let d = as_decimal(v).ok_or_else(|| wrong(col, "a decimal number", v))?;
             if sqlite {
@@ -204,6 +212,57 @@ fn as_decimal(v: &Json) -> Option<Decimal> {
     text.parse::<Decimal>()
         .ok()
         .or_else(|| Decimal::from_scientific(&text).ok())
+}
+
+/// A JSON number, or a string holding one, as decimal text (any precision).
+fn decimal_text(v: &Json) -> Option<String> {
+    let text = match v {
+        Json::Number(n) => n.to_string(),
+        Json::String(s) => s.trim().to_owned(),
+        _ => return None,
+    };
+    let digits = text.trim_start_matches(['-', '+']);
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    let exp_ok = |s: &str| s.is_empty() || s.bytes().all(|b| b.is_ascii_digit());
+    let (frac, exp) = match frac.split_once(['e', 'E']) {
+        Some((f, e)) => (f, e.trim_start_matches(['-', '+'])),
+        None => (frac, ""),
+    };
+    let ok = !(int.is_empty() && frac.is_empty())
+        && int.bytes().all(|b| b.is_ascii_digit())
+        && frac.bytes().all(|b| b.is_ascii_digit())
+        && exp_ok(exp);
+    ok.then_some(text)
+}
+
+/// A PostgreSQL array literal (`{1,"a \"b\"",NULL}`) for a JSON array; the
+/// database casts it to the column's array type, checking every element.
+pub fn pg_array_literal(items: &[Json]) -> String {
+    let mut out = String::from("{");
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        match item {
+            Json::Null => out.push_str("NULL"),
+            Json::Array(inner) => out.push_str(&pg_array_literal(inner)),
+            Json::String(s) => quote_array_item(s, &mut out),
+            other => quote_array_item(&other.to_string(), &mut out),
+        }
+    }
+    out.push('}');
+    out
+}
+
+fn quote_array_item(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        if c == '"' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
 }
 
 fn as_bool(v: &Json) -> Option<bool> {

@@ -26,7 +26,7 @@ use crate::catalog::JsonType;
 /// (SQLite rows are read by `value::from_row`).
 pub fn cell(row: &QueryResult, idx: usize, ty: JsonType) -> Option<Json> {
     if let Some(r) = row.try_as_pg_row() {
-        return Some(pg_cell(r, idx));
+        return Some(pg_cell(r, idx, ty));
     }
     row.try_as_mysql_row().map(|r| mysql_cell(r, idx, ty))
 }
@@ -56,7 +56,7 @@ fn float32(f: f32) -> Json {
     f.to_string().parse::<f64>().map_or(Json::Null, float)
 }
 
-fn pg_cell(row: &PgRow, idx: usize) -> Json {
+fn pg_cell(row: &PgRow, idx: usize, ty: JsonType) -> Json {
     let Ok(v) = row.try_get_raw(idx) else {
         return Json::Null;
     };
@@ -64,10 +64,16 @@ fn pg_cell(row: &PgRow, idx: usize) -> Json {
         return Json::Null;
     }
     let name = v.type_info().name().to_owned();
-    pg_value(v, &name).unwrap_or(Json::Null)
+    pg_value(v, &name, ty).unwrap_or(Json::Null)
 }
 
-fn pg_value(v: PgValueRef<'_>, name: &str) -> Option<Json> {
+/// A numeric where a float is expected (`AVG`, `SUM` of floats: the planner's
+/// type): a JSON number, as SQLite answers.
+fn as_float(text: &str) -> Option<Json> {
+    text.parse::<f64>().ok().map(float)
+}
+
+fn pg_value(v: PgValueRef<'_>, name: &str, ty: JsonType) -> Option<Json> {
     fn dec<'r, T: Decode<'r, Postgres>>(v: PgValueRef<'r>) -> Option<T> {
         T::decode(v).ok()
     }
@@ -79,10 +85,17 @@ fn pg_value(v: PgValueRef<'_>, name: &str) -> Option<Json> {
         "OID" => Json::from(dec::<sea_orm::sqlx::postgres::types::Oid>(v)?.0),
         "FLOAT4" => float32(dec::<f32>(v)?),
         "FLOAT8" => float(dec::<f64>(v)?),
-        "NUMERIC" => match v.format() {
-            PgValueFormat::Binary => decimal_text_json(&pg_numeric_text(v.as_bytes().ok()?)?)?,
-            PgValueFormat::Text => decimal_text_json(v.as_str().ok()?)?,
-        },
+        "NUMERIC" => {
+            let text = match v.format() {
+                PgValueFormat::Binary => pg_numeric_text(v.as_bytes().ok()?)?,
+                PgValueFormat::Text => v.as_str().ok()?.to_owned(),
+            };
+            if ty == JsonType::Float {
+                as_float(&text)?
+            } else {
+                decimal_text_json(&text)?
+            }
+        }
         "DATE" => date(dec::<NaiveDate>(v)?),
         "TIME" => time(dec::<NaiveTime>(v)?),
         "TIMESTAMP" => datetime(dec::<NaiveDateTime>(v)?),
@@ -180,6 +193,7 @@ fn mysql_cell(row: &MySqlRow, idx: usize, ty: JsonType) -> Json {
         "YEAR" => dec::<u16>(v).map(Json::from),
         "FLOAT" => dec::<f32>(v).map(float32),
         "DOUBLE" => dec::<f64>(v).map(float),
+        "DECIMAL" if ty == JsonType::Float => text(v).and_then(|t| as_float(&t)),
         "DECIMAL" => text(v).and_then(|t| decimal_text_json(&t)),
         "DATE" => dec::<NaiveDate>(v).map(date),
         "TIME" => dec::<NaiveTime>(v).map(time),

@@ -168,7 +168,7 @@ pub async fn keys_matching<C: ConnectionTrait>(
 ) -> Result<Vec<Record>, ExecError> {
     let backend = conn.get_database_backend();
     let rows = conn
-        .query_all(&sql::select_keys(&table.name, key, cond))
+        .query_all(&sql::select_keys(table, key, cond))
         .await?;
     Ok(rows
         .iter()
@@ -223,7 +223,7 @@ async fn apply_one<C: ConnectionTrait>(
                 return Err(not_found(table, key_json));
             }
             if !set.is_empty() {
-                conn.execute(&sql::update(&table.name, set.clone(), &cond))
+                conn.execute(&sql::update(table, set.clone(), &cond))
                     .await?;
             }
             // The key may have changed with the update.
@@ -240,7 +240,7 @@ async fn apply_one<C: ConnectionTrait>(
             if keys_matching(conn, table, key, &cond).await?.is_empty() {
                 return Err(not_found(table, key_json));
             }
-            conn.execute(&sql::delete(&table.name, &cond)).await?;
+            conn.execute(&sql::delete(table, &cond)).await?;
             Ok(key_json.clone())
         }
     }
@@ -290,7 +290,7 @@ async fn insert_one<C: ConnectionTrait>(
         } else {
             let cols: Vec<String> = set.iter().map(|(c, _)| c.clone()).collect();
             sql::insert(
-                &table.name,
+                table,
                 &cols,
                 vec![set.iter().map(|(_, v)| v.clone()).collect()],
                 &[],
@@ -338,7 +338,7 @@ async fn insert_rows<C: ConnectionTrait>(
                 .map(|r| r.iter().map(|(_, v)| v.clone()).collect())
                 .collect();
             returned.extend(
-                conn.query_all(&sql::insert(&table.name, &cols, values, key))
+                conn.query_all(&sql::insert(table, &cols, values, key))
                     .await?,
             );
         }
@@ -451,7 +451,7 @@ pub async fn update_matching(
     let txn = conn.begin().await?;
     let keys = keys_matching(&txn, table, key, cond).await?;
     if !keys.is_empty() && !set.is_empty() {
-        txn.execute(&sql::update(&table.name, set, cond)).await?;
+        txn.execute(&sql::update(table, set, cond)).await?;
     }
     txn.commit().await?;
     Ok(keys)
@@ -467,7 +467,7 @@ pub async fn delete_matching(
     let txn = conn.begin().await?;
     let keys = keys_matching(&txn, table, key, cond).await?;
     if !keys.is_empty() {
-        txn.execute(&sql::delete(&table.name, cond)).await?;
+        txn.execute(&sql::delete(table, cond)).await?;
     }
     txn.commit().await?;
     Ok(keys)

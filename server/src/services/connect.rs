@@ -85,7 +85,7 @@ pub async fn open(
         // tracing already records what matters.
         .sqlx_logging(false);
 
-    let conn = Database::connect(options).await.map_err(|e| {
+    let unreachable = |e: DbErr| {
         ConnectError::Unreachable(redact(
             &format!(
                 "{}: {}",
@@ -94,7 +94,26 @@ pub async fn open(
             ),
             config,
         ))
-    })?;
+    };
+    let conn = Database::connect(options).await.map_err(unreachable)?;
+
+    // Reading the schema takes longer than a tight statement timeout allows
+    // (it is meant for clients' queries): it gets a connection of its own.
+    let limited = config.statement_timeout.is_some_and(|ms| ms > 0) && kind != ServiceKind::Sqlite;
+    let discovery = if limited {
+        let mut options = target.options(&ServiceConfig {
+            statement_timeout: None,
+            ..config.clone()
+        });
+        options
+            .max_connections(1)
+            .connect_timeout(timeout)
+            .acquire_timeout(timeout)
+            .sqlx_logging(false);
+        Database::connect(options).await.map_err(unreachable)?
+    } else {
+        conn.clone()
+    };
 
     // For MySQL the connected database is the one to describe; `schema` has
     // no separate meaning there.
@@ -102,9 +121,12 @@ pub async fn open(
         ServiceKind::Mysql => None,
         _ => config.schema.as_deref(),
     };
-    let mut tables = discover(&conn, schema)
-        .await
-        .map_err(|e| ConnectError::Discovery(redact(&e.to_string(), config)))?;
+    let discovered = discover(&discovery, schema).await;
+    if limited {
+        let _ = discovery.close().await;
+    }
+    let mut tables =
+        discovered.map_err(|e| ConnectError::Discovery(redact(&e.to_string(), config)))?;
     tables.retain(|t| config.exposes(&t.name));
     Ok((conn, Catalog::new(tables)))
 }
@@ -241,6 +263,27 @@ impl Target {
                     if let Some(ms) = config.statement_timeout.filter(|ms| *ms > 0) {
                         options.statement_timeout(Duration::from_millis(ms));
                     }
+                } else if let Some(ms) = config.statement_timeout.filter(|ms| *ms > 0) {
+                    // MariaDB's max_statement_time (seconds) covers every
+                    // statement; MySQL's max_execution_time (ms) only SELECT.
+                    let sql = format!(
+                        "SET SESSION max_statement_time = {}",
+                        Duration::from_millis(ms).as_secs_f64()
+                    );
+                    let mysql = format!("SET SESSION max_execution_time = {ms}");
+                    options.map_sqlx_mysql_pool_opts(move |o| {
+                        let (sql, mysql) = (sql.clone(), mysql.clone());
+                        o.after_connect(move |conn, _| {
+                            let (sql, mysql) = (sql.clone(), mysql.clone());
+                            Box::pin(async move {
+                                use sea_orm::sqlx::{AssertSqlSafe, Executor};
+                                if conn.execute(AssertSqlSafe(sql)).await.is_err() {
+                                    conn.execute(AssertSqlSafe(mysql)).await?;
+                                }
+                                Ok(())
+                            })
+                        })
+                    });
                 }
                 options
             }
