@@ -125,6 +125,7 @@ pub struct ExtraService {
     pub path: Option<PathBuf>,
     db: DatabaseConnection,
     backend: Backend,
+    names: Option<Arc<Names>>,
 }
 
 impl ExtraService {
@@ -133,7 +134,11 @@ impl ExtraService {
     pub async fn fingerprint(&self) -> Vec<u8> {
         match &self.path {
             Some(p) => std::fs::read(p).unwrap(),
-            None => format!("{:?}", snapshot_of(&self.db, self.backend, None).await).into_bytes(),
+            None => format!(
+                "{:?}",
+                snapshot_of(&self.db, self.backend, self.names.as_deref()).await
+            )
+            .into_bytes(),
         }
     }
 }
@@ -279,16 +284,48 @@ impl TestServer {
     /// case-insensitive collation on MariaDB). SQLite's `instr` is `strpos` on
     /// PostgreSQL.
     pub fn dialect(&self, sql: &str) -> String {
+        let sql = self.pragmas(sql);
         match self.backend {
-            Backend::Sqlite => sql.to_owned(),
-            Backend::Postgres => rewrite_like(&self.path(sql), |w, _| {
+            Backend::Sqlite => sql,
+            Backend::Postgres => rewrite_like(&self.path(&sql), |w, _| {
                 (w.to_owned(), "ILIKE")
             })
-            .replace("instr(", "strpos("),
+            .replace("instr(", "strpos(")
+            .replace("substr(title, -1)", "right(title, 1)"),
             Backend::MariaDb => rewrite_like(&sql.replace('"', "`"), |w, _| {
                 (format!("{w} COLLATE utf8mb4_general_ci"), "LIKE")
             }),
         }
+    }
+
+    /// SQLite's `pragma_table_info('T')` and `pragma_foreign_key_list('T')`, as
+    /// the same columns from the catalog of the other backends.
+    fn pragmas(&self, sql: &str) -> String {
+        let mut out = sql.to_owned();
+        let master = match self.backend {
+            Backend::Sqlite => return out,
+            Backend::Postgres => "(SELECT table_name::text AS name, CASE table_type WHEN 'VIEW' THEN 'view' ELSE 'table' END AS type FROM information_schema.tables WHERE table_schema = 'public') AS m",
+            Backend::MariaDb => "(SELECT TABLE_NAME AS name, CASE TABLE_TYPE WHEN 'VIEW' THEN 'view' ELSE 'table' END AS type FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()) AS m",
+        };
+        out = out.replace("sqlite_master", master);
+        for (pragma, pg, maria) in [
+            ("pragma_table_info", PG_TABLE_INFO, MARIA_TABLE_INFO),
+            ("pragma_foreign_key_list", PG_FOREIGN_KEYS, MARIA_FOREIGN_KEYS),
+        ] {
+            let open = format!("{pragma}('");
+            while let Some(at) = out.find(&open) {
+                let rest = &out[at + open.len()..];
+                let Some(end) = rest.find("')") else { break };
+                let table = rest[..end].to_owned();
+                let body = match self.backend {
+                    Backend::Sqlite => return out,
+                    Backend::Postgres => pg.replace("$T", &self.path(&table)),
+                    Backend::MariaDb => maria.replace("$T", &table),
+                };
+                out.replace_range(at..at + open.len() + end + 2, &format!("({body}) AS p"));
+            }
+        }
+        out
     }
 
     /// A request to `base + path` with the admin token.
@@ -432,10 +469,41 @@ impl TestServer {
     /// Runs SQL on the service's file directly; rows as JSON objects.
     pub async fn sql(&self, query: &str) -> Vec<Value> {
         let rows = sql_rows(&self.db, &self.dialect(query)).await;
-        match &self.names {
-            Some(n) => rows.iter().map(|r| n.reverse_json(r)).collect(),
-            None => rows,
-        }
+        let Some(n) = &self.names else {
+            return rows;
+        };
+        // Keys as the query spells them: an alias it wrote (`name`, `M`, which
+        // PostgreSQL folds to `m`), else a column in the suite's spelling.
+        let words: Vec<&str> = query
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .filter(|w| !w.is_empty())
+            .collect();
+        let aliases: Vec<&str> = words
+            .windows(2)
+            .filter(|w| w[0].eq_ignore_ascii_case("as"))
+            .map(|w| w[1])
+            .collect();
+        let key = |k: &str| -> String {
+            if let Some(a) = aliases.iter().find(|a| a.eq_ignore_ascii_case(k)) {
+                return (*a).to_owned();
+            }
+            if words.contains(&k) {
+                return k.to_owned();
+            }
+            n.reverse_key(k).unwrap_or_else(|| k.to_owned())
+        };
+        rows.iter()
+            .map(|r| match n.reverse_json(r) {
+                Value::Object(_) => Value::Object(
+                    r.as_object()
+                        .into_iter()
+                        .flatten()
+                        .map(|(k, v)| (key(k), n.reverse_json(v)))
+                        .collect(),
+                ),
+                other => other,
+            })
+            .collect()
     }
 
     /// Runs a statement that returns no rows (setup of odd data).
@@ -490,13 +558,26 @@ impl TestServer {
                     .unwrap();
                 (
                     json!({ "database": path.display().to_string() }),
-                    ExtraService { path: Some(path), db, backend: self.backend },
+                    ExtraService {
+                        path: Some(path),
+                        db,
+                        backend: self.backend,
+                        names: None,
+                    },
                 )
             }
             Some(c) => {
                 let fresh = c.fresh_chinook();
                 let db = Database::connect(fresh.url).await.unwrap();
-                (fresh.config, ExtraService { path: None, db, backend: self.backend })
+                (
+                    fresh.config,
+                    ExtraService {
+                        path: None,
+                        db,
+                        backend: self.backend,
+                        names: self.names.clone(),
+                    },
+                )
             }
         };
         if let (Some(c), Some(extra)) = (cfg.as_object_mut(), config.as_object()) {
@@ -518,6 +599,28 @@ impl TestServer {
         extra
     }
 }
+
+const PG_TABLE_INFO: &str = "SELECT a.attnum AS cid, a.attname::text AS name, \
+    format_type(a.atttypid, a.atttypmod) AS type, CASE WHEN a.attnotnull THEN 1 ELSE 0 END AS \"notnull\", \
+    CASE WHEN a.attnum = ANY(i.indkey) THEN array_position(i.indkey::int2[], a.attnum) + 1 ELSE 0 END AS pk \
+    FROM pg_attribute a LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary \
+    WHERE a.attrelid = 'public.$T'::regclass \
+    AND a.attnum > 0 AND NOT a.attisdropped";
+const PG_FOREIGN_KEYS: &str = "SELECT a.attname::text AS \"from\", cf.relname::text AS \"table\", \
+    af.attname::text AS \"to\" FROM pg_constraint k JOIN pg_class cf ON cf.oid = k.confrelid \
+    CROSS JOIN LATERAL unnest(k.conkey, k.confkey) AS u(c, f) \
+    JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.c \
+    JOIN pg_attribute af ON af.attrelid = k.confrelid AND af.attnum = u.f \
+    WHERE k.contype = 'f' AND k.conrelid = 'public.$T'::regclass";
+const MARIA_TABLE_INFO: &str = "SELECT c.ORDINAL_POSITION AS cid, c.COLUMN_NAME AS name, \
+    c.COLUMN_TYPE AS type, IF(c.IS_NULLABLE = 'NO', 1, 0) AS `notnull`, \
+    COALESCE((SELECT k.ORDINAL_POSITION FROM information_schema.KEY_COLUMN_USAGE k \
+      WHERE k.TABLE_SCHEMA = c.TABLE_SCHEMA AND k.TABLE_NAME = c.TABLE_NAME \
+      AND k.COLUMN_NAME = c.COLUMN_NAME AND k.CONSTRAINT_NAME = 'PRIMARY'), 0) AS pk \
+    FROM information_schema.COLUMNS c WHERE c.TABLE_SCHEMA = DATABASE() AND c.TABLE_NAME = '$T'";
+const MARIA_FOREIGN_KEYS: &str = "SELECT COLUMN_NAME AS `from`, REFERENCED_TABLE_NAME AS `table`, \
+    REFERENCED_COLUMN_NAME AS `to` FROM information_schema.KEY_COLUMN_USAGE \
+    WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '$T' AND REFERENCED_TABLE_NAME IS NOT NULL";
 
 /// Rewrites each `operand [NOT] LIKE` outside string literals: `f(operand,
 /// negated)` gives the new operand and the operator word.
@@ -617,8 +720,18 @@ fn first(row: &Value) -> &Value {
 /// A cell as whatever it holds (PostgreSQL and MySQL: by its wire type, as the
 /// server reads it).
 fn cell(row: &sea_orm::QueryResult, i: usize) -> Value {
-    if let Some(v) = apiforge::query::wire::cell(row, i, apiforge::catalog::JsonType::String) {
-        return v;
+    // Numerics as numbers; timestamps as the database prints them.
+    if let Some(v) = apiforge::query::wire::cell(row, i, apiforge::catalog::JsonType::Float) {
+        return match v {
+            Value::String(s)
+                if s.len() >= 19
+                    && s.as_bytes()[10] == b'T'
+                    && s.bytes().take(4).all(|b| b.is_ascii_digit()) =>
+            {
+                Value::String(s.replacen('T', " ", 1))
+            }
+            other => other,
+        };
     }
     if let Ok(v) = row.try_get_by_index::<Option<i64>>(i) {
         return v.map_or(Value::Null, Value::from);

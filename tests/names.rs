@@ -128,17 +128,32 @@ impl Names {
         }
     }
 
+    /// A key of a record back in the suite's spelling: a name, a relation, or
+    /// an aggregate (`SUM(milliseconds)`).
+    pub fn reverse_key(&self, key: &str) -> Option<String> {
+        if let Some(r) = self.reverse_name(key) {
+            return Some(r);
+        }
+        let (func, rest) = key.split_once('(')?;
+        let inner = rest.strip_suffix(')')?;
+        Some(format!("{func}({})", self.reverse_name(inner)?))
+    }
+
     /// A name (or relation name `a_by_b`) back in the suite's spelling.
     fn reverse_name(&self, name: &str) -> Option<String> {
         if let Some(n) = self.reverse.get(name) {
             return Some(n.clone());
         }
         let (left, right) = name.split_once("_by_")?;
-        Some(format!(
-            "{}_by_{}",
-            self.reverse.get(left)?,
-            self.reverse.get(right)?
-        ))
+        let left = self.reverse.get(left)?;
+        // The far side may carry a suffix (`employee_by_reports_to_has_many`).
+        let mut cut = right.len();
+        loop {
+            if let Some(r) = self.reverse.get(&right[..cut]) {
+                return Some(format!("{left}_by_{r}{}", &right[cut..]));
+            }
+            cut = right[..cut].rfind('_')?;
+        }
     }
 
     /// Response bodies: keys, string values that are exactly a name (`_schema`,
@@ -154,7 +169,7 @@ impl Names {
                 o.iter()
                     .map(|(k, v)| {
                         (
-                            self.reverse_name(k).unwrap_or_else(|| k.clone()),
+                            self.reverse_key(k).unwrap_or_else(|| k.clone()),
                             self.reverse_json(v),
                         )
                     })

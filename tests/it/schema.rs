@@ -19,7 +19,7 @@ async fn services_and_tables_are_listed() {
     let (st, body) = s.get("").await;
     assert_eq!(st, StatusCode::OK, "{body}");
     let chinook = find(&body["resource"], "chinook");
-    assert_eq!(chinook["type"], json!("sqlite"));
+    assert_eq!(chinook["type"], json!(s.backend.service_type()));
     assert!(chinook["label"].is_string());
     find(&body["resource"], "system");
 

@@ -402,6 +402,13 @@ pub async fn create_many(
             ));
         }
     }
+    // A taken name is a 409 whatever the config: say so before connecting
+    // (checked again under the lock below, against a concurrent create).
+    for (i, spec) in specs.iter().enumerate() {
+        ensure_name_free(&state.system, &spec.name, None)
+            .await
+            .map_err(|e| (i, e))?;
+    }
     let mut opened = Vec::with_capacity(specs.len());
     for (i, spec) in specs.iter().enumerate() {
         opened.push(open_if_active(spec).await.map_err(|e| (i, e))?);

@@ -115,7 +115,9 @@ pub fn condition(c: &Cond, table: &str, cols: &[Column]) -> Condition {
                 ),
             };
             let mut like = LikeExpr::new(pattern);
-            if *escaped {
+            // PostgreSQL's (I)LIKE escapes with `\` by default (and sea-query
+            // misplaces ESCAPE after ILIKE).
+            if *escaped && !matches!(case, LikeCase::ILike { .. }) {
                 like = like.escape('\\');
             }
             leaf(match (case, negated) {
