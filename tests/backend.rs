@@ -75,7 +75,9 @@ pub struct Database {
 
 /// The Chinook scripts for PostgreSQL and MySQL declare plain `INT` keys, where
 /// SQLite's `INTEGER PRIMARY KEY` generates them: a key generator on every
-/// single-column integer key gives the three databases the same schema.
+/// single-column integer key gives the three databases the same schema. On
+/// MariaDB, text also compares as on SQLite and PostgreSQL (`--no-locale`):
+/// binary, not the accent-blind `utf8mb3_general_ci` of the script's NVARCHARs.
 const PG_IDENTITY: &str = "DO $$ DECLARE r record; BEGIN \
     FOR r IN SELECT c.relname AS t, a.attname AS col FROM pg_index i \
       JOIN pg_class c ON c.oid = i.indrelid \
@@ -96,7 +98,18 @@ const MARIA_AUTO_INCREMENT: &str = "USE Chinook; SET FOREIGN_KEY_CHECKS = 0; \
     ALTER TABLE InvoiceLine MODIFY InvoiceLineId INT NOT NULL AUTO_INCREMENT; \
     ALTER TABLE MediaType MODIFY MediaTypeId INT NOT NULL AUTO_INCREMENT; \
     ALTER TABLE Playlist MODIFY PlaylistId INT NOT NULL AUTO_INCREMENT; \
-    ALTER TABLE Track MODIFY TrackId INT NOT NULL AUTO_INCREMENT;";
+    ALTER TABLE Track MODIFY TrackId INT NOT NULL AUTO_INCREMENT; \
+    ALTER TABLE Album CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_bin; \
+    ALTER TABLE Artist CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_bin; \
+    ALTER TABLE Customer CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_bin; \
+    ALTER TABLE Employee CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_bin; \
+    ALTER TABLE Genre CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_bin; \
+    ALTER TABLE Invoice CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_bin; \
+    ALTER TABLE InvoiceLine CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_bin; \
+    ALTER TABLE MediaType CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_bin; \
+    ALTER TABLE Playlist CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_bin; \
+    ALTER TABLE PlaylistTrack CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_bin; \
+    ALTER TABLE Track CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;";
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
@@ -362,6 +375,7 @@ fn start_mariadb() -> Result<Cluster, String> {
             "--innodb-flush-log-at-trx-commit=0",
             "--innodb-doublewrite=0",
             "--max-connections=500",
+            "--max-recursive-iterations=1000000",
             "--character-set-server=utf8mb4",
             "--collation-server=utf8mb4_bin",
         ]);

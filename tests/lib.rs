@@ -287,14 +287,12 @@ impl TestServer {
         let sql = self.pragmas(sql);
         match self.backend {
             Backend::Sqlite => sql,
-            Backend::Postgres => rewrite_like(&self.path(&sql), |w, _| {
-                (w.to_owned(), "ILIKE")
-            })
+            Backend::Postgres => rewrite_like(&self.path(&sql), |w| (w.to_owned(), "ILIKE"), false)
             .replace("instr(", "strpos(")
             .replace("substr(title, -1)", "right(title, 1)"),
-            Backend::MariaDb => rewrite_like(&sql.replace('"', "`"), |w, _| {
-                (format!("{w} COLLATE utf8mb4_general_ci"), "LIKE")
-            }),
+            Backend::MariaDb => {
+                rewrite_like(&sql.replace('"', "`"), |w| (format!("LOWER({w})"), "LIKE"), true)
+            }
         }
     }
 
@@ -622,9 +620,13 @@ const MARIA_FOREIGN_KEYS: &str = "SELECT COLUMN_NAME AS `from`, REFERENCED_TABLE
     REFERENCED_COLUMN_NAME AS `to` FROM information_schema.KEY_COLUMN_USAGE \
     WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '$T' AND REFERENCED_TABLE_NAME IS NOT NULL";
 
-/// Rewrites each `operand [NOT] LIKE` outside string literals: `f(operand,
-/// negated)` gives the new operand and the operator word.
-fn rewrite_like(sql: &str, f: impl Fn(&str, bool) -> (String, &'static str)) -> String {
+/// Rewrites each `operand [NOT] LIKE pattern` outside string literals: `f`
+/// gives the new operand and operator word; `lower` wraps the pattern in LOWER().
+fn rewrite_like(
+    sql: &str,
+    f: impl Fn(&str) -> (String, &'static str),
+    lower: bool,
+) -> String {
     // Words and literals, with the whitespace between them kept.
     let mut tokens: Vec<String> = Vec::new();
     let mut cur = String::new();
@@ -660,10 +662,20 @@ fn rewrite_like(sql: &str, f: impl Fn(&str, bool) -> (String, &'static str)) -> 
             continue;
         }
         let negated = tokens[words[wi - 1]].eq_ignore_ascii_case("not");
+        let _ = negated;
         let operand_at = if negated && wi >= 2 { words[wi - 2] } else { words[wi - 1] };
-        let (operand, op) = f(&tokens[operand_at], negated);
-        tokens[operand_at] = operand;
+        // `(Title LIKE …`: the parenthesis is not part of the operand.
+        let open = tokens[operand_at].len() - tokens[operand_at].trim_start_matches('(').len();
+        let (parens, bare) = tokens[operand_at].split_at(open);
+        let (operand, op) = f(bare);
+        tokens[operand_at] = format!("{parens}{operand}");
         tokens[i] = op.to_owned();
+        if let (true, Some(&p)) = (lower, words.get(wi + 1)) {
+            // The pattern may end the condition: `'A%')`.
+            let split = tokens[p].rfind('\'').map_or(tokens[p].len(), |q| q + 1);
+            let (lit, rest) = tokens[p].split_at(split);
+            tokens[p] = format!("LOWER({lit}){rest}");
+        }
     }
     tokens.concat()
 }

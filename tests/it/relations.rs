@@ -345,8 +345,8 @@ async fn per_parent_limit() {
         .await;
     let want = sql_groups(
         &s,
-        "SELECT AlbumId, TrackId FROM (SELECT AlbumId, TrackId, Milliseconds, ROW_NUMBER() OVER (PARTITION BY AlbumId ORDER BY Milliseconds DESC) AS rn FROM Track) AS r \
-         WHERE rn <= 3 ORDER BY AlbumId, Milliseconds DESC",
+        "SELECT AlbumId, TrackId FROM (SELECT AlbumId, TrackId, Milliseconds, ROW_NUMBER() OVER (PARTITION BY AlbumId ORDER BY Milliseconds DESC, TrackId) AS rn FROM Track) AS r \
+         WHERE rn <= 3 ORDER BY AlbumId, Milliseconds DESC, TrackId",
     )
     .await;
     let got = api_groups(&rows, "AlbumId", "Track_by_AlbumId", "TrackId");
@@ -396,8 +396,8 @@ async fn per_parent_limit_with_fields_that_leave_out_the_order() {
         .await;
     let want = sql_groups(
         &s,
-        "SELECT AlbumId, TrackId FROM (SELECT AlbumId, TrackId, Milliseconds, ROW_NUMBER() OVER (PARTITION BY AlbumId ORDER BY Milliseconds DESC) AS rn \
-         FROM Track WHERE AlbumId <= 5) AS r WHERE rn <= 2 ORDER BY AlbumId, Milliseconds DESC",
+        "SELECT AlbumId, TrackId FROM (SELECT AlbumId, TrackId, Milliseconds, ROW_NUMBER() OVER (PARTITION BY AlbumId ORDER BY Milliseconds DESC, TrackId) AS rn \
+         FROM Track WHERE AlbumId <= 5) AS r WHERE rn <= 2 ORDER BY AlbumId, Milliseconds DESC, TrackId",
     )
     .await;
     assert_eq!(

@@ -624,6 +624,24 @@ fn pg_type_sql(ty: &sea_schema::postgres::def::Type) -> String {
     }
 }
 
+/// MySQL spells types in lower case (`int(11)`, `enum('A','b')`); sea-schema
+/// renders them in upper case. Enum and set members keep their case.
+fn lower_outside_quotes(s: &str) -> String {
+    let mut quoted = false;
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c == '\'' {
+            quoted = !quoted;
+        }
+        // `DECIMAL(10, 2)` is `decimal(10,2)`.
+        if c == ' ' && !quoted && out.ends_with(',') {
+            continue;
+        }
+        out.push(if quoted { c } else { c.to_ascii_lowercase() });
+    }
+    out
+}
+
 /// PostgreSQL's name for an identifier: as it is when it needs no quotes.
 fn pg_ident(name: &str) -> String {
     let plain = name
@@ -775,8 +793,8 @@ async fn discover_mysql(
                     .split(" COLLATE ")
                     .next()
                     .unwrap_or_default()
-                    .trim()
-                    .to_owned();
+                    .trim();
+                let db_type = lower_outside_quotes(db_type);
                 let is_primary_key = primary_key.contains(&col.name);
                 Column {
                     name: col.name.clone(),

@@ -60,6 +60,10 @@ pub fn classify(e: &DbErr) -> ExecError {
                 ExecError::Invalid(format!("Field '{col}' is required (it cannot be null)."))
             } else if lower.contains("not null") || lower.contains("cannot be null") || lower.contains("null value in column") {
                 ExecError::Invalid("A required field is missing (it cannot be null).".into())
+            } else if lower.contains("illegal mix of collations") || lower.contains("incorrect string value") {
+                ExecError::Invalid(
+                    "A text value holds characters that the column's character set cannot store (such as emoji in a utf8mb3 column).".into(),
+                )
             } else if lower.contains("check constraint") {
                 ExecError::Invalid("A value breaks a CHECK constraint of the table.".into())
             } else if lower.contains("foreign key") {
@@ -68,7 +72,9 @@ pub fn classify(e: &DbErr) -> ExecError {
                 )
             } else if lower.contains("unique") || lower.contains("duplicate") {
                 ExecError::Conflict("A record with the same key or unique value already exists.".into())
-            } else if lower.contains("statement timeout") || lower.contains("max_execution_time") {
+            } else if lower.contains("statement timeout")
+                || lower.contains("max_execution_time")
+                || lower.contains("max_statement_time") {
                 ExecError::Timeout(TIMED_OUT.into())
             } else {
                 ExecError::Db(text)

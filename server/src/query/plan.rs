@@ -369,10 +369,13 @@ fn plan_level(
         }
         order.push((idx, o.desc));
     }
-    // Without an order, rows come in key order so that paging is stable.
-    if order.is_empty() && !aggregate {
+    // Rows come in key order, after any order= (whose ties the key breaks), so
+    // that paging is stable and every backend answers in the same order.
+    if !aggregate {
         for k in &table.primary_key {
-            if let Some(i) = table.column_index(k) {
+            if let Some(i) = table.column_index(k)
+                && !order.iter().any(|(o, _)| *o == i)
+            {
                 order.push((i, false));
             }
         }

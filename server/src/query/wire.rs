@@ -210,8 +210,11 @@ fn mysql_cell(row: &MySqlRow, idx: usize, ty: JsonType) -> Json {
                 Json::from(i)
             }
         }),
+        // The binary flag is also set on text with a `_bin` collation: a
+        // binary column, or bytes that are not text, are base64.
         "BLOB" | "TINYBLOB" | "MEDIUMBLOB" | "LONGBLOB" | "BINARY" | "VARBINARY" | "GEOMETRY"
-            if ty != JsonType::Json && ty != JsonType::String =>
+            if ty == JsonType::Binary
+                || row.try_get_raw(idx).ok().and_then(dec::<&str>).is_none() =>
         {
             dec::<Vec<u8>>(v).map(|b| Json::String(B64.encode(b)))
         }
