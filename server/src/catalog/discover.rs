@@ -796,12 +796,15 @@ async fn discover_mysql(
                     .trim();
                 let db_type = lower_outside_quotes(db_type);
                 let is_primary_key = primary_key.contains(&col.name);
+                let json_type = json_type_for(&db_type);
                 Column {
                     name: col.name.clone(),
-                    json_type: json_type_for(&db_type),
+                    json_type,
+                    // Decimals travel as text, exact past rust_decimal's 28
+                    // digits, and compare as decimals rather than doubles.
+                    cast: (json_type == JsonType::Decimal).then(|| "DECIMAL(65,30)".to_owned()),
                     db_type,
                     nullable: col.null && !is_primary_key,
-                    cast: None,
                     default: col.default.as_ref().and_then(|d| match d {
                         ColumnDefault::Null => None,
                         ColumnDefault::Int(i) => Some(i.to_string()),
@@ -832,6 +835,35 @@ async fn discover_mysql(
             foreign_keys,
             relations: Vec::new(),
         });
+    }
+
+    // MariaDB's JSON is a LONGTEXT with a `json_valid(col)` check: read and
+    // written as JSON all the same. (MySQL has a real JSON type, and no
+    // TABLE_NAME in this view: the query fails there and changes nothing.)
+    let checks = conn
+        .query_all_raw(Statement::from_sql_and_values(
+            DbBackend::MySql,
+            "SELECT CAST(TABLE_NAME AS CHAR), CAST(CHECK_CLAUSE AS CHAR) \
+             FROM information_schema.CHECK_CONSTRAINTS \
+             WHERE CONSTRAINT_SCHEMA = ? AND CHECK_CLAUSE LIKE 'json_valid(%'",
+            [database.as_str().into()],
+        ))
+        .await
+        .unwrap_or_default();
+    for row in &checks {
+        let table: String = get(row, 0, "")?;
+        let clause: String = get(row, 1, &table)?;
+        let column = clause
+            .trim_start_matches("json_valid(")
+            .trim_end_matches(')')
+            .trim_matches('`');
+        if let Some(c) = tables
+            .iter_mut()
+            .find(|t| t.name == table)
+            .and_then(|t| t.columns.iter_mut().find(|c| c.name == column))
+        {
+            c.json_type = JsonType::Json;
+        }
     }
 
     // information_schema text columns come back as binary strings on some

@@ -86,8 +86,9 @@ pub struct Column {
     /// True when the database fills the value (SQLite INTEGER PRIMARY KEY, serial,
     /// AUTO_INCREMENT): it may be omitted on insert.
     pub auto_increment: bool,
-    /// PostgreSQL types that travel as text (enums, arrays, numeric, interval,
-    /// inet, …): the SQL type a bound text value is cast to. `None` elsewhere.
+    /// Types whose values travel as text (PostgreSQL enums, arrays, numeric,
+    /// interval, inet, …; MySQL decimals): the SQL type a bound text value is
+    /// cast to. `None` for types bound natively.
     #[serde(skip)]
     pub cast: Option<String>,
 }

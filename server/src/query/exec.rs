@@ -7,7 +7,7 @@
 //! with `related` runs 1 statement for the parents + 1 per relation node of the
 //! request (+1 for `include_count`), whatever the number of rows.
 
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult, SqlErr};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult, RuntimeErr, SqlErr};
 use serde_json::{Map, Value as Json};
 
 pub use super::document::KEY_VALUES_PER_STATEMENT;
@@ -53,6 +53,10 @@ pub fn classify(e: &DbErr) -> ExecError {
         Some(SqlErr::ForeignKeyConstraintViolation(_)) => ExecError::Conflict(
             "The change would break a relation: a referenced record does not exist, or other records still refer to this one.".into(),
         ),
+        _ if is_data_exception(e) => ExecError::Invalid(format!(
+            "The database refused a value: {}.",
+            refusal(e)
+        )),
         _ => {
             let text = e.to_string();
             let lower = text.to_ascii_lowercase();
@@ -81,6 +85,40 @@ pub fn classify(e: &DbErr) -> ExecError {
             }
         }
     }
+}
+
+/// The driver's error behind a sea-orm error, if the database sent one.
+fn database_error(e: &DbErr) -> Option<&dyn sea_orm::sqlx::error::DatabaseError> {
+    match e {
+        DbErr::Exec(RuntimeErr::SqlxError(x))
+        | DbErr::Query(RuntimeErr::SqlxError(x))
+        | DbErr::Conn(RuntimeErr::SqlxError(x)) => x.as_database_error(),
+        _ => None,
+    }
+}
+
+/// A value the database would not take for its column (SQLSTATE class 22:
+/// wrong text for the type, out of range, too long; MySQL's 1264/1265/1366).
+fn is_data_exception(e: &DbErr) -> bool {
+    let Some(d) = database_error(e) else {
+        return false;
+    };
+    if d.code().is_some_and(|c| c.starts_with("22")) {
+        return true;
+    }
+    let m = d.message().to_ascii_lowercase();
+    m.contains("incorrect") && m.contains("value")
+        || m.contains("data truncated")
+        || m.contains("out of range value")
+}
+
+/// The database's own sentence about a refused value: it names the value and
+/// the type, never SQL text. Capped, and stripped of anything after a newline.
+fn refusal(e: &DbErr) -> String {
+    let m = database_error(e).map(|d| d.message().to_owned()).unwrap_or_default();
+    let first = m.lines().next().unwrap_or_default();
+    let short: String = first.chars().take(200).collect();
+    short.trim_end_matches('.').to_owned()
 }
 
 /// SQLite says `NOT NULL constraint failed: Album.Title`: name the field.

@@ -497,8 +497,13 @@ pub fn key_columns(table: &Table, id_field: Option<&str>) -> Result<Vec<String>,
         return Ok(cols);
     }
     if table.primary_key.is_empty() {
+        let what = if table.is_view {
+            "is a view, which has no primary key"
+        } else {
+            "has no primary key"
+        };
         return Err(invalid(format!(
-            "Table '{}' has no primary key, so records cannot be addressed by id; name the key with id_field=.",
+            "'{}' {what}, so its records cannot be written or addressed by id; name the key with id_field=.",
             table.name
         )));
     }

@@ -65,6 +65,10 @@ pub fn to_sql(col: &Column, v: &Json, backend: DbBackend) -> Result<Value, Value
     }
     let sqlite = backend == DbBackend::Sqlite;
     Ok(match col.json_type {
+        // MySQL's BIGINT UNSIGNED goes past i64.
+        JsonType::Integer if !sqlite && as_i64(v).is_none() && as_u64(v).is_some() => {
+            Value::BigUnsigned(as_u64(v))
+        }
         JsonType::Integer => {
             Value::BigInt(Some(as_i64(v).ok_or_else(|| wrong(col, "an integer", v))?))
         }
@@ -73,10 +77,13 @@ pub fn to_sql(col: &Column, v: &Json, backend: DbBackend) -> Result<Value, Value
         JsonType::Decimal if col.cast.is_some() => Value::String(Some(
             decimal_text(v).ok_or_else(|| wrong(col, "a decimal number", v))?,
         )),
-        JsonType::Array => {
-            let items = v.as_array().ok_or_else(|| wrong(col, "an array", v))?;
-            Value::String(Some(pg_array_literal(items)))
-        }
+        // A JSON array, or (from a filter, which has no arrays) PostgreSQL's
+        // own literal, `'{1,2}'`; the database checks the elements either way.
+        JsonType::Array => match v {
+            Json::Array(items) => Value::String(Some(pg_array_literal(items))),
+            Json::String(s) if s.trim_start().starts_with('{') => Value::String(Some(s.clone())),
+            _ => return Err(wrong(col, "an array", v)),
+        },
         JsonType::Decimal => {
             let d = as_decimal(v).ok_or_else(|| wrong(col, "a decimal number", v))?;
             if sqlite {
@@ -191,6 +198,14 @@ fn as_i64(v: &Json) -> Option<i64> {
         }),
         Json::String(s) => s.trim().parse().ok(),
         Json::Bool(b) => Some(i64::from(*b)),
+        _ => None,
+    }
+}
+
+fn as_u64(v: &Json) -> Option<u64> {
+    match v {
+        Json::Number(n) => n.as_u64(),
+        Json::String(s) => s.trim().parse().ok(),
         _ => None,
     }
 }
