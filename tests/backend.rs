@@ -475,6 +475,25 @@ impl Cluster {
         }
     }
 
+    /// A new, empty database.
+    pub fn fresh_empty(&self) -> Database {
+        let name = format!("e{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
+        match self.backend {
+            Backend::Postgres => {
+                self.psql(&format!("CREATE DATABASE {name}"));
+            }
+            _ => {
+                self.mariadb(&format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4"));
+            }
+        }
+        let config = self.config(&name);
+        Database {
+            url: self.url(&name),
+            name,
+            config,
+        }
+    }
+
     /// A service `config` for database `name` (which need not exist).
     pub fn config(&self, name: &str) -> serde_json::Value {
         let (user, password) = self.credentials();

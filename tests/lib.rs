@@ -67,6 +67,21 @@ pub fn chinook_sample() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/demo/chinook.sqlite")
 }
 
+/// A fresh, migrated system database: a file in `dir` on SQLite, a new
+/// database on the throwaway server otherwise (`None` if it is not installed).
+pub async fn system_db(backend: Backend, dir: &Path) -> Option<DatabaseConnection> {
+    use migration::{Migrator, MigratorTrait};
+    let url = match backend {
+        Backend::Sqlite => format!("sqlite://{}?mode=rwc", dir.join("system.db").display()),
+        other => backend::cluster(other)?.fresh_empty().url,
+    };
+    let mut opts = sea_orm::ConnectOptions::new(url);
+    opts.max_connections(4).sqlx_logging(false);
+    let db = Database::connect(opts).await.expect("system db");
+    Migrator::up(&db, None).await.expect("migrate");
+    Some(db)
+}
+
 /// Percent-encodes everything but RFC 3986's unreserved characters.
 pub fn enc(s: &str) -> String {
     let mut out = String::with_capacity(s.len() * 3);

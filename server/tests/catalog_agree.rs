@@ -773,6 +773,7 @@ fn table(name: &str, columns: &[&str], pk: &[&str], fks: &[(&[&str], &str, &[&st
                 default: None,
                 is_primary_key: pk.contains(c),
                 auto_increment: false,
+                cast: None,
             })
             .collect(),
         primary_key: strings(pk),

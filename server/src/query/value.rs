@@ -66,7 +66,9 @@ pub fn to_sql(col: &Column, v: &Json, backend: DbBackend) -> Result<Value, Value
     let sqlite = backend == DbBackend::Sqlite;
     Ok(match col.json_type {
         // MySQL's BIGINT UNSIGNED goes past i64.
-        JsonType::Integer if !sqlite && as_i64(v).is_none() && as_u64(v).is_some() => {
+        JsonType::Integer
+            if backend == DbBackend::MySql && as_i64(v).is_none() && as_u64(v).is_some() =>
+        {
             Value::BigUnsigned(as_u64(v))
         }
         JsonType::Integer => {
@@ -559,6 +561,7 @@ mod tests {
             default: None,
             is_primary_key: false,
             auto_increment: false,
+            cast: None,
         }
     }
 

@@ -90,12 +90,26 @@ pub async fn open(
             &format!(
                 "{}: {}",
                 target.describe_failure(),
-                connect_message(&e, timeout)
+                connect_message(&e, timeout, config)
             ),
             config,
         ))
     };
-    let conn = Database::connect(options).await.map_err(unreachable)?;
+    if let Target::Server { host, port, .. } = &target {
+        preflight(host, *port, timeout)
+            .await
+            .map_err(|why| ConnectError::Unreachable(redact(&format!("{}: {why}", target.describe_failure()), config)))?;
+    }
+    let conn = tokio::time::timeout(timeout, Database::connect(options))
+        .await
+        .map_err(|_| {
+            ConnectError::Unreachable(format!(
+                "{}: no answer within {} ms (is it a database server, and is it up?)",
+                target.describe_failure(),
+                timeout.as_millis()
+            ))
+        })?
+        .map_err(unreachable)?;
 
     // Reading the schema takes longer than a tight statement timeout allows
     // (it is meant for clients' queries): it gets a connection of its own.
@@ -310,16 +324,58 @@ impl Target {
 /// out while waiting for an open connection") points at the wrong culprit. sqlx
 /// retries a refused connection until the deadline, so a timeout means either
 /// nothing is listening or nothing answers.
-fn connect_message(err: &DbErr, timeout: Duration) -> String {
-    if let DbErr::Conn(RuntimeErr::SqlxError(e)) = err
-        && matches!(**e, sea_orm::sqlx::Error::PoolTimedOut)
-    {
-        return format!(
-            "no connection within {} ms (is the server running and reachable?)",
-            timeout.as_millis()
-        );
+fn connect_message(err: &DbErr, timeout: Duration, config: &ServiceConfig) -> String {
+    if let DbErr::Conn(RuntimeErr::SqlxError(e)) = err {
+        if matches!(**e, sea_orm::sqlx::Error::PoolTimedOut) {
+            return format!(
+                "no answer within {} ms (is the server running and reachable?)",
+                timeout.as_millis()
+            );
+        }
+        if let Some(d) = e.as_database_error() {
+            let code = d.code().unwrap_or_default();
+            let text = d.message().to_ascii_lowercase();
+            // PostgreSQL 28P01/28000, MySQL 1045 (SQLSTATE 28000).
+            if code.starts_with("28") || text.contains("access denied") {
+                return format!(
+                    "the user name or password was refused (user '{}')",
+                    config.username.as_deref().unwrap_or_default()
+                );
+            }
+            // PostgreSQL 3D000; MySQL 1049 "Unknown database 'x'".
+            if code == "3D000" || text.contains("unknown database") {
+                return format!(
+                    "the database '{}' does not exist on that server",
+                    config.database.as_deref().unwrap_or_default()
+                );
+            }
+        }
     }
     db_error_message(err)
+}
+
+/// A plain TCP connection first, so that the usual mistakes get their own
+/// sentence at once (sqlx would retry a refused connection until the timeout).
+async fn preflight(host: &str, port: u16, timeout: Duration) -> Result<(), String> {
+    let addrs = match tokio::time::timeout(timeout, tokio::net::lookup_host((host, port))).await {
+        Err(_) => return Err(format!("no answer within {} ms", timeout.as_millis())),
+        Ok(Err(_)) => return Err(format!("the host '{host}' was not found (check the host name)")),
+        Ok(Ok(a)) => a.collect::<Vec<_>>(),
+    };
+    let Some(first) = addrs.first() else {
+        return Err(format!("the host '{host}' was not found (check the host name)"));
+    };
+    match tokio::time::timeout(timeout, tokio::net::TcpStream::connect(first)).await {
+        Err(_) => Err(format!(
+            "no answer within {} ms (is the host reachable, and the port open?)",
+            timeout.as_millis()
+        )),
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => Err(format!(
+            "nothing is listening at {host}:{port} (connection refused; is the server running, on that port?)"
+        )),
+        Ok(Err(e)) => Err(format!("{host}:{port} cannot be reached ({e})")),
+        Ok(Ok(_)) => Ok(()),
+    }
 }
 
 /// Drivers do not echo passwords, but a message is shown to admins and logged:

@@ -1,33 +1,27 @@
-//! Discovery on a live PostgreSQL loaded with Chinook_PostgreSql.sql (snake_case
-//! names), given as `APIFORGE_TEST_PG=host:port:database:user[:password]`.
-//! Ignored by default (so that a run without a server reports them as ignored, not
-//! as passed): `cargo test -p apiforge --test catalog_pg -- --ignored`. The
-//! PostgreSQL issue's harness starts a throwaway server and runs them in CI.
+//! Discovery on the throwaway PostgreSQL server loaded with
+//! Chinook_PostgreSql.sql (snake_case names), through the catalog directly.
 #![allow(clippy::unwrap_used)]
 
 use apiforge::catalog::{JsonType, RelationKind};
 use apiforge::services::connect::open;
 use apiforge::services::{ServiceConfig, ServiceKind};
+use apiforge_tests::Backend;
+use apiforge_tests::backend::cluster;
 
+/// A fresh copy of Chinook on PostgreSQL, as a service config; `None` when
+/// PostgreSQL is not installed (`backend::cluster` says so loudly).
 fn config() -> Option<ServiceConfig> {
-    let spec = std::env::var("APIFORGE_TEST_PG").ok()?;
-    let parts: Vec<&str> = spec.splitn(5, ':').collect();
-    Some(ServiceConfig {
-        host: Some(parts[0].into()),
-        port: Some(parts[1].parse().unwrap()),
-        database: Some(parts[2].into()),
-        username: Some(parts[3].into()),
-        password: parts.get(4).map(|p| p.to_string()),
-        ..ServiceConfig::default()
-    })
+    let db = cluster(Backend::Postgres)?.fresh_chinook();
+    Some(serde_json::from_value(db.config).unwrap())
 }
 
 #[tokio::test]
-#[ignore = "needs a PostgreSQL server loaded with Chinook (APIFORGE_TEST_PG)"]
 async fn postgres_chinook_is_discovered() {
-    let config = config().expect("APIFORGE_TEST_PG=host:port:database:user[:password] is not set");
+    let Some(config) = config() else {
+        return;
+    };
     let (conn, catalog) = open(ServiceKind::Postgres, &config).await.unwrap();
-    if std::env::var("APIFORGE_TEST_PG_DUMP").is_ok() {
+    if std::env::var("APIFORGE_TEST_DUMP_CATALOG").is_ok() {
         for t in catalog.tables.values() {
             eprintln!("{} view={} pk={:?}", t.name, t.is_view, t.primary_key);
             for c in &t.columns {
@@ -93,9 +87,10 @@ async fn postgres_chinook_is_discovered() {
 /// A non-default schema: discovery looks there, and the search path makes
 /// unqualified names resolve there.
 #[tokio::test]
-#[ignore = "needs a PostgreSQL server loaded with Chinook (APIFORGE_TEST_PG)"]
 async fn postgres_schema_setting_is_honoured() {
-    let config = config().expect("APIFORGE_TEST_PG=host:port:database:user[:password] is not set");
+    let Some(config) = config() else {
+        return;
+    };
     let probe = ServiceConfig {
         schema: Some("apiforge_test_other".into()),
         ..config.clone()
