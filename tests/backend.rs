@@ -136,18 +136,24 @@ pub fn cluster(backend: Backend) -> Option<&'static Cluster> {
     match slot {
         Ok(c) => Some(c),
         Err(why) if why.starts_with("missing:") && !required() => {
-            eprintln!(
+            announce(&format!(
                 "\n*** SKIPPED: {} tests need {} ({why}); install it or set APIFORGE_REQUIRE_BACKENDS=1 to make this a failure ***\n",
                 backend.name(),
                 match backend {
                     Backend::Postgres => "PostgreSQL (apt-get install postgresql)",
                     _ => "MariaDB (apt-get install mariadb-server)",
                 }
-            );
+            ));
             None
         }
         Err(why) => panic!("could not start the {} server: {why}", backend.name()),
     }
+}
+
+/// A line on the test process's stderr, past libtest's capture of `eprintln!`,
+/// so that a passing run's log shows which servers it used (or skipped).
+fn announce(line: &str) {
+    let _ = writeln!(std::io::stderr(), "apiforge tests: {line}");
 }
 
 /// The first of `names` found on PATH or in the usual server folders.
@@ -320,7 +326,7 @@ fn start_postgres() -> Result<Cluster, String> {
         .arg("-f")
         .arg(dataset("Chinook_PostgreSql.sql")))?;
     run(psql_cmd("chinook").args(["-c", PG_IDENTITY]))?;
-    eprintln!("apiforge tests: PostgreSQL started on 127.0.0.1:{port} and loaded with Chinook");
+    announce(&format!("PostgreSQL started on 127.0.0.1:{port} and loaded with Chinook"));
     Ok(Cluster {
         backend: Backend::Postgres,
         port,
@@ -421,7 +427,7 @@ fn start_mariadb() -> Result<Cluster, String> {
             .ok_or_else(|| format!("no DDL for {t}: {out}"))?;
         ddl.push((t.to_owned(), create));
     }
-    eprintln!("apiforge tests: MariaDB started on 127.0.0.1:{port} and loaded with Chinook");
+    announce(&format!("MariaDB started on 127.0.0.1:{port} and loaded with Chinook"));
     Ok(Cluster {
         backend: Backend::MariaDb,
         port,
