@@ -232,7 +232,11 @@ fn watchdog(cleanup: &str) -> Result<ChildStdin, String> {
     child.stdin.take().ok_or_else(|| "watchdog stdin".into())
 }
 
-fn wait_until(what: &str, timeout: Duration, mut ready: impl FnMut() -> bool) -> Result<(), String> {
+fn wait_until(
+    what: &str,
+    timeout: Duration,
+    mut ready: impl FnMut() -> bool,
+) -> Result<(), String> {
     let start = Instant::now();
     while start.elapsed() < timeout {
         if ready() {
@@ -279,7 +283,9 @@ fn start_postgres() -> Result<Cluster, String> {
     let port = free_port();
     let log = std::fs::File::create(dir.join("log")).map_err(|e| e.to_string())?;
     if root {
-        run(Command::new("chown").args(["postgres"]).arg(dir.join("log")))?;
+        run(Command::new("chown")
+            .args(["postgres"])
+            .arg(dir.join("log")))?;
     }
     as_pg_user(&postgres, root)
         .arg("-D")
@@ -326,7 +332,9 @@ fn start_postgres() -> Result<Cluster, String> {
         .arg("-f")
         .arg(dataset("Chinook_PostgreSql.sql")))?;
     run(psql_cmd("chinook").args(["-c", PG_IDENTITY]))?;
-    announce(&format!("PostgreSQL started on 127.0.0.1:{port} and loaded with Chinook"));
+    announce(&format!(
+        "PostgreSQL started on 127.0.0.1:{port} and loaded with Chinook"
+    ));
     Ok(Cluster {
         backend: Backend::Postgres,
         port,
@@ -427,7 +435,9 @@ fn start_mariadb() -> Result<Cluster, String> {
             .ok_or_else(|| format!("no DDL for {t}: {out}"))?;
         ddl.push((t.to_owned(), create));
     }
-    announce(&format!("MariaDB started on 127.0.0.1:{port} and loaded with Chinook"));
+    announce(&format!(
+        "MariaDB started on 127.0.0.1:{port} and loaded with Chinook"
+    ));
     Ok(Cluster {
         backend: Backend::MariaDb,
         port,
@@ -441,7 +451,11 @@ fn start_mariadb() -> Result<Cluster, String> {
 impl Cluster {
     /// A new database holding a pristine copy of Chinook.
     pub fn fresh_chinook(&self) -> Database {
-        let name = format!("t{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
+        let name = format!(
+            "t{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst)
+        );
         let _one_at_a_time = self.create_lock.lock().unwrap_or_else(|e| e.into_inner());
         match self.backend {
             Backend::Postgres => {
@@ -470,7 +484,10 @@ impl Cluster {
                     .unwrap()
                     .write_all(sql.as_bytes())
                     .unwrap();
-                assert!(child.wait().unwrap().success(), "copying Chinook into {name}");
+                assert!(
+                    child.wait().unwrap().success(),
+                    "copying Chinook into {name}"
+                );
             }
         }
         let config = self.config(&name);
@@ -483,7 +500,11 @@ impl Cluster {
 
     /// A new, empty database.
     pub fn fresh_empty(&self) -> Database {
-        let name = format!("e{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
+        let name = format!(
+            "e{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst)
+        );
         match self.backend {
             Backend::Postgres => {
                 self.psql(&format!("CREATE DATABASE {name}"));
@@ -525,7 +546,10 @@ impl Cluster {
             Backend::Postgres => "postgres",
             _ => "mysql",
         };
-        format!("{scheme}://{user}:{password}@127.0.0.1:{}/{name}", self.port)
+        format!(
+            "{scheme}://{user}:{password}@127.0.0.1:{}/{name}",
+            self.port
+        )
     }
 
     /// Runs SQL as the superuser over the local socket (PostgreSQL).
@@ -534,7 +558,14 @@ impl Cluster {
         run(Command::new(psql)
             .arg("-h")
             .arg(&self.dir)
-            .args(["-p", &self.port.to_string(), "-U", "postgres", "-d", "postgres"])
+            .args([
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                "postgres",
+                "-d",
+                "postgres",
+            ])
             .args(["-v", "ON_ERROR_STOP=1", "-q", "-X", "-At", "-c", sql]))
         .unwrap_or_else(|e| panic!("{e}"))
     }

@@ -11,11 +11,19 @@ use serde_json::{Value, json};
 
 /// Posts a `_test` and returns the status and message; checks the password is
 /// nowhere in the answer and that it came within `timeout_ms` plus slack.
-async fn try_config(s: &TestServer, kind: &str, config: Value, timeout_ms: u64) -> (StatusCode, String) {
+async fn try_config(
+    s: &TestServer,
+    kind: &str,
+    config: Value,
+    timeout_ms: u64,
+) -> (StatusCode, String) {
     let password = config["password"].as_str().unwrap_or("").to_owned();
     let started = Instant::now();
     let (st, body) = s
-        .post("/system/service/_test", json!({"name": "probe", "type": kind, "config": config}))
+        .post(
+            "/system/service/_test",
+            json!({"name": "probe", "type": kind, "config": config}),
+        )
         .await;
     let took = started.elapsed();
     // A bound, not a benchmark: the answer must not wait for a hung server.
@@ -24,7 +32,10 @@ async fn try_config(s: &TestServer, kind: &str, config: Value, timeout_ms: u64) 
         "_test took {took:?} with a {timeout_ms} ms timeout"
     );
     if !password.is_empty() {
-        assert!(!body.to_string().contains(&password), "password echoed: {body}");
+        assert!(
+            !body.to_string().contains(&password),
+            "password echoed: {body}"
+        );
     }
     let msg = if st.is_success() {
         body["message"].as_str().unwrap_or_default().to_owned()
@@ -85,7 +96,10 @@ async fn failure_modes(backend: Backend) {
     cfg["host"] = json!("no-such-host.invalid");
     let (st, msg) = try_config(&s, kind, cfg, 5000).await;
     assert_eq!(st, StatusCode::BAD_REQUEST, "{msg}");
-    assert!(msg.contains("host 'no-such-host.invalid' was not found"), "{msg}");
+    assert!(
+        msg.contains("host 'no-such-host.invalid' was not found"),
+        "{msg}"
+    );
 
     // A server that accepts the connection and then says nothing: the
     // configured timeout ends the wait.

@@ -262,7 +262,12 @@ impl TestServer {
                     .await
                     .unwrap();
                 let status = resp.status();
-                assert_eq!(status, StatusCode::CREATED, "chinook on {backend:?}: {}", resp.text().await.unwrap());
+                assert_eq!(
+                    status,
+                    StatusCode::CREATED,
+                    "chinook on {backend:?}: {}",
+                    resp.text().await.unwrap()
+                );
                 let names = match backend {
                     Backend::Postgres => Some(pg_names().await),
                     _ => None,
@@ -303,11 +308,13 @@ impl TestServer {
         match self.backend {
             Backend::Sqlite => sql,
             Backend::Postgres => rewrite_like(&self.path(&sql), |w| (w.to_owned(), "ILIKE"), false)
-            .replace("instr(", "strpos(")
-            .replace("substr(title, -1)", "right(title, 1)"),
-            Backend::MariaDb => {
-                rewrite_like(&sql.replace('"', "`"), |w| (format!("LOWER({w})"), "LIKE"), true)
-            }
+                .replace("instr(", "strpos(")
+                .replace("substr(title, -1)", "right(title, 1)"),
+            Backend::MariaDb => rewrite_like(
+                &sql.replace('"', "`"),
+                |w| (format!("LOWER({w})"), "LIKE"),
+                true,
+            ),
         }
     }
 
@@ -317,13 +324,21 @@ impl TestServer {
         let mut out = sql.to_owned();
         let master = match self.backend {
             Backend::Sqlite => return out,
-            Backend::Postgres => "(SELECT table_name::text AS name, CASE table_type WHEN 'VIEW' THEN 'view' ELSE 'table' END AS type FROM information_schema.tables WHERE table_schema = 'public') AS m",
-            Backend::MariaDb => "(SELECT TABLE_NAME AS name, CASE TABLE_TYPE WHEN 'VIEW' THEN 'view' ELSE 'table' END AS type FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()) AS m",
+            Backend::Postgres => {
+                "(SELECT table_name::text AS name, CASE table_type WHEN 'VIEW' THEN 'view' ELSE 'table' END AS type FROM information_schema.tables WHERE table_schema = 'public') AS m"
+            }
+            Backend::MariaDb => {
+                "(SELECT TABLE_NAME AS name, CASE TABLE_TYPE WHEN 'VIEW' THEN 'view' ELSE 'table' END AS type FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()) AS m"
+            }
         };
         out = out.replace("sqlite_master", master);
         for (pragma, pg, maria) in [
             ("pragma_table_info", PG_TABLE_INFO, MARIA_TABLE_INFO),
-            ("pragma_foreign_key_list", PG_FOREIGN_KEYS, MARIA_FOREIGN_KEYS),
+            (
+                "pragma_foreign_key_list",
+                PG_FOREIGN_KEYS,
+                MARIA_FOREIGN_KEYS,
+            ),
         ] {
             let open = format!("{pragma}('");
             while let Some(at) = out.find(&open) {
@@ -637,11 +652,7 @@ const MARIA_FOREIGN_KEYS: &str = "SELECT COLUMN_NAME AS `from`, REFERENCED_TABLE
 
 /// Rewrites each `operand [NOT] LIKE pattern` outside string literals: `f`
 /// gives the new operand and operator word; `lower` wraps the pattern in LOWER().
-fn rewrite_like(
-    sql: &str,
-    f: impl Fn(&str) -> (String, &'static str),
-    lower: bool,
-) -> String {
+fn rewrite_like(sql: &str, f: impl Fn(&str) -> (String, &'static str), lower: bool) -> String {
     // Words and literals, with the whitespace between them kept.
     let mut tokens: Vec<String> = Vec::new();
     let mut cur = String::new();
@@ -678,7 +689,11 @@ fn rewrite_like(
         }
         let negated = tokens[words[wi - 1]].eq_ignore_ascii_case("not");
         let _ = negated;
-        let operand_at = if negated && wi >= 2 { words[wi - 2] } else { words[wi - 1] };
+        let operand_at = if negated && wi >= 2 {
+            words[wi - 2]
+        } else {
+            words[wi - 1]
+        };
         // `(Title LIKE …`: the parenthesis is not part of the operand.
         let open = tokens[operand_at].len() - tokens[operand_at].trim_start_matches('(').len();
         let (parens, bare) = tokens[operand_at].split_at(open);

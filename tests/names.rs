@@ -110,8 +110,16 @@ impl Names {
 
     fn forward_json_in(&self, v: &Value, names: bool) -> Value {
         const NAMED: [&str; 10] = [
-            "filter", "fields", "order", "related", "group", "id_field", "ids",
-            "allow_tables", "deny_tables", "component",
+            "filter",
+            "fields",
+            "order",
+            "related",
+            "group",
+            "id_field",
+            "ids",
+            "allow_tables",
+            "deny_tables",
+            "component",
         ];
         match v {
             Value::Object(o) => Value::Object(
@@ -122,7 +130,9 @@ impl Names {
                     })
                     .collect::<Map<_, _>>(),
             ),
-            Value::Array(a) => Value::Array(a.iter().map(|v| self.forward_json_in(v, names)).collect()),
+            Value::Array(a) => {
+                Value::Array(a.iter().map(|v| self.forward_json_in(v, names)).collect())
+            }
             Value::String(s) if names => Value::String(self.forward_text(s)),
             other => other.clone(),
         }
@@ -189,13 +199,19 @@ impl Names {
     /// being a record (whose keys are column names). `{"name": "album"}` from
     /// `_table` is a description; `{"name": "AC/DC"}` a record.
     fn is_description(&self, o: &Map<String, Value>) -> bool {
-        const META: [&str; 6] = ["type", "label", "db_type", "is_view", "relationships", "ref_table"];
+        const META: [&str; 6] = [
+            "type",
+            "label",
+            "db_type",
+            "is_view",
+            "relationships",
+            "ref_table",
+        ];
         if META.iter().any(|k| o.contains_key(*k)) {
             return true;
         }
         o.len() == 1
-            && o
-                .get("name")
+            && o.get("name")
                 .and_then(Value::as_str)
                 .is_some_and(|n| self.tables.contains(n))
     }
@@ -237,14 +253,19 @@ mod tests {
         let n = names();
         assert_eq!(snake("InvoiceLineId"), "invoice_line_id");
         assert_eq!(
-            n.forward_text("/chinook/_table/Track?related=Album_by_AlbumId&filter=Name%20like%20%27Track%25%27"),
+            n.forward_text(
+                "/chinook/_table/Track?related=Album_by_AlbumId&filter=Name%20like%20%27Track%25%27"
+            ),
             "/chinook/_table/track?related=album_by_album_id&filter=name%20like%20%27Track%25%27"
         );
         assert_eq!(
             n.forward_text("SELECT \"TrackId\" FROM Track WHERE Name = 'Name'"),
             "SELECT \"track_id\" FROM track WHERE name = 'Name'"
         );
-        assert_eq!(n.forward_text("Track_by_PlaylistTrack.limit=1"), "track_by_playlist_track.limit=1");
+        assert_eq!(
+            n.forward_text("Track_by_PlaylistTrack.limit=1"),
+            "track_by_playlist_track.limit=1"
+        );
     }
 
     #[test]

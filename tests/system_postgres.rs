@@ -50,8 +50,14 @@ async fn serve_with_the_system_database_on_postgres() {
         .iter()
         .map(|s| s["name"].as_str().unwrap())
         .collect();
-    assert!(names.contains(&"chinook") && names.contains(&"pg"), "{names:?}");
+    assert!(
+        names.contains(&"chinook") && names.contains(&"pg"),
+        "{names:?}"
+    );
     let (st, body) = second.get("/pg/_table/album/1").await;
     assert_eq!(st, StatusCode::OK, "{body}");
-    assert_eq!(body["title"], json!("For Those About To Rock We Salute You"));
+    assert_eq!(
+        body["title"],
+        json!("For Those About To Rock We Salute You")
+    );
 }

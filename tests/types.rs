@@ -54,7 +54,10 @@ async fn start(backend: Backend) -> Option<TestServer> {
 /// field comes back as `expected` (which defaults to what was sent).
 async fn round_trip(s: &TestServer, record: Value, expected: Value) {
     let (st, body) = s
-        .post("/chinook/_table/every_type?fields=*", json!({ "resource": [record] }))
+        .post(
+            "/chinook/_table/every_type?fields=*",
+            json!({ "resource": [record] }),
+        )
         .await;
     assert_eq!(st, StatusCode::CREATED, "{body}");
     let created = &body["resource"][0];
@@ -63,11 +66,17 @@ async fn round_trip(s: &TestServer, record: Value, expected: Value) {
     assert_eq!(st, StatusCode::OK, "{read}");
     for (k, want) in expected.as_object().unwrap() {
         assert_eq!(&read[k], want, "{k} read back on {:?}: {read}", s.backend);
-        assert_eq!(&created[k], want, "{k} as answered to the create: {created}");
+        assert_eq!(
+            &created[k], want,
+            "{k} as answered to the create: {created}"
+        );
     }
     // A PATCH writing the same values back leaves them as they are.
     let (st, body) = s
-        .patch(&format!("/chinook/_table/every_type/{id}?fields=*"), expected.clone())
+        .patch(
+            &format!("/chinook/_table/every_type/{id}?fields=*"),
+            expected.clone(),
+        )
         .await;
     assert_eq!(st, StatusCode::OK, "{body}");
     for (k, want) in expected.as_object().unwrap() {
@@ -108,7 +117,12 @@ async fn postgres_types_round_trip() {
     )
     .await;
     // Numbers may come as strings too.
-    round_trip(&s, json!({"i8": "-9007199254740993", "num": "0.5"}), json!({"i8": -9_007_199_254_740_993_i64, "num": 0.5})).await;
+    round_trip(
+        &s,
+        json!({"i8": "-9007199254740993", "num": "0.5"}),
+        json!({"i8": -9_007_199_254_740_993_i64, "num": 0.5}),
+    )
+    .await;
 
     // Filters bind through the same casts (enum, uuid, array, numeric).
     for (filter, n) in [
@@ -171,7 +185,12 @@ async fn mariadb_types_round_trip() {
         "raw": "AAEC/w==", "vb": "3q2+7w==", "m": "happy", "y": 2024,
     });
     round_trip(&s, sent.clone(), sent).await;
-    round_trip(&s, json!({"num": 0.5, "flag": false}), json!({"num": 0.5, "flag": false})).await;
+    round_trip(
+        &s,
+        json!({"num": 0.5, "flag": false}),
+        json!({"num": 0.5, "flag": false}),
+    )
+    .await;
 
     for (filter, n) in [
         ("m = 'happy'", 1),
@@ -210,7 +229,10 @@ async fn keyless_tables(s: &TestServer, view: &str, view_key: &str) {
     assert_eq!(st, StatusCode::OK, "{body}");
     assert_eq!(body["resource"].as_array().unwrap().len(), 3);
     let (st, body) = s
-        .post(&format!("/chinook/_table/{view}"), json!({ view_key: 9999, "Title": "x" }))
+        .post(
+            &format!("/chinook/_table/{view}"),
+            json!({ view_key: 9999, "Title": "x" }),
+        )
         .await;
     assert_eq!(st, StatusCode::BAD_REQUEST, "{body}");
     assert!(message(&body).contains("is a view"), "{body}");
@@ -218,7 +240,10 @@ async fn keyless_tables(s: &TestServer, view: &str, view_key: &str) {
     let (st, body) = s.get("/chinook/_table/log_line").await;
     assert_eq!(st, StatusCode::OK, "{body}");
     let (st, body) = s
-        .post("/chinook/_table/log_line", json!({"at": "2024-01-01T00:00:00", "msg": "hi"}))
+        .post(
+            "/chinook/_table/log_line",
+            json!({"at": "2024-01-01T00:00:00", "msg": "hi"}),
+        )
         .await;
     assert_eq!(st, StatusCode::BAD_REQUEST, "{body}");
     assert!(message(&body).contains("has no primary key"), "{body}");
@@ -231,7 +256,9 @@ async fn keyless_tables(s: &TestServer, view: &str, view_key: &str) {
         .await;
     assert_eq!(st, StatusCode::CREATED, "{body}");
     assert_eq!(body["resource"][0]["at"], json!("2024-01-01T00:00:00"));
-    let (st, body) = s.get("/chinook/_table/log_line/2024-01-01T00:00:00?id_field=at").await;
+    let (st, body) = s
+        .get("/chinook/_table/log_line/2024-01-01T00:00:00?id_field=at")
+        .await;
     assert_eq!(st, StatusCode::OK, "{body}");
     assert_eq!(body["msg"], json!("hi"));
 }

@@ -60,11 +60,8 @@ impl Harness {
         let dir =
             std::env::temp_dir().join(format!("apiforge-admin-test-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).expect("temp dir");
-        std::fs::copy(
-            apiforge_tests::chinook_sample(),
-            dir.join("chinook.sqlite"),
-        )
-        .expect("copy chinook");
+        std::fs::copy(apiforge_tests::chinook_sample(), dir.join("chinook.sqlite"))
+            .expect("copy chinook");
         let db = crate::system_db(&dir).await?;
         assert!(
             bootstrap::ensure_admin(&db, EMAIL, PASSWORD)

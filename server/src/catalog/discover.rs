@@ -670,9 +670,18 @@ pub fn pg_types(db_type: &str, is_enum: bool) -> (JsonType, Option<String>) {
         return (JsonType::String, Some(db_type.to_owned()));
     }
     let json_type = json_type_for(db_type);
-    let textual = ["character", "text", "name", "\"char\"", "citext", "varchar", "char", "bpchar"]
-        .iter()
-        .any(|t| lower == *t || lower.starts_with(&format!("{t}(")) || lower.starts_with("character"));
+    let textual = [
+        "character",
+        "text",
+        "name",
+        "\"char\"",
+        "citext",
+        "varchar",
+        "char",
+        "bpchar",
+    ]
+    .iter()
+    .any(|t| lower == *t || lower.starts_with(&format!("{t}(")) || lower.starts_with("character"));
     let cast = match json_type {
         JsonType::Decimal if lower.starts_with("numeric") || lower.starts_with("decimal") => {
             Some("numeric".to_owned())

@@ -115,7 +115,9 @@ fn is_data_exception(e: &DbErr) -> bool {
 /// The database's own sentence about a refused value: it names the value and
 /// the type, never SQL text. Capped, and stripped of anything after a newline.
 fn refusal(e: &DbErr) -> String {
-    let m = database_error(e).map(|d| d.message().to_owned()).unwrap_or_default();
+    let m = database_error(e)
+        .map(|d| d.message().to_owned())
+        .unwrap_or_default();
     let first = m.lines().next().unwrap_or_default();
     let short: String = first.chars().take(200).collect();
     short.trim_end_matches('.').to_owned()
@@ -143,6 +145,9 @@ struct SeaRow<'a> {
 
 impl Row for SeaRow<'_> {
     fn write_json(&self, idx: usize, ty: JsonType, out: &mut Vec<u8>) {
+        if super::wire::write_json(self.row, idx, ty, out) {
+            return;
+        }
         let v = value::from_row(self.row, idx, ty, self.backend);
         // Serialising a `Value` into a Vec cannot fail.
         let _ = serde_json::to_writer(&mut *out, &v);

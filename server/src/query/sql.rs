@@ -103,12 +103,14 @@ pub fn condition(c: &Cond, table: &str, cols: &[Column]) -> Condition {
             case,
         } => {
             let (l, pattern) = match case {
-                LikeCase::Native | LikeCase::ILike { cast_to_text: false } => {
-                    (col(table, column), pattern.clone())
-                }
-                LikeCase::ILike { cast_to_text: true } => {
-                    (col(table, column).cast_as(Alias::new("text")), pattern.clone())
-                }
+                LikeCase::Native
+                | LikeCase::ILike {
+                    cast_to_text: false,
+                } => (col(table, column), pattern.clone()),
+                LikeCase::ILike { cast_to_text: true } => (
+                    col(table, column).cast_as(Alias::new("text")),
+                    pattern.clone(),
+                ),
                 LikeCase::Lower => (
                     Expr::expr(Func::lower(col(table, column))),
                     pattern.to_lowercase(),
@@ -127,12 +129,10 @@ pub fn condition(c: &Cond, table: &str, cols: &[Column]) -> Condition {
                 (_, true) => l.not_like(like),
             })
         }
-        Cond::Between { column, low, high } => {
-            leaf(col(table, column).between(
-                bind(cols, column, low.clone()),
-                bind(cols, column, high.clone()),
-            ))
-        }
+        Cond::Between { column, low, high } => leaf(col(table, column).between(
+            bind(cols, column, low.clone()),
+            bind(cols, column, high.clone()),
+        )),
         Cond::KeyIn { columns, tuples } => key_in(table, columns, tuples, cols),
     }
 }

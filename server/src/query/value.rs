@@ -512,15 +512,20 @@ pub fn decimal_text_json(text: &str) -> Option<Json> {
         .bytes()
         .filter(u8::is_ascii_digit)
         .count();
-    if !text.contains(['.', 'e', 'E']) {
-        if let Ok(i) = text.parse::<i64>() {
-            return Some(Json::from(i));
-        }
+    if !text.contains(['.', 'e', 'E'])
+        && let Ok(i) = text.parse::<i64>()
+    {
+        return Some(Json::from(i));
     }
-    if digits > 0 && significant <= 15 && !text.contains(['e', 'E']) {
-        if let Some(n) = text.parse::<f64>().ok().and_then(serde_json::Number::from_f64) {
-            return Some(Json::Number(n));
-        }
+    if digits > 0
+        && significant <= 15
+        && !text.contains(['e', 'E'])
+        && let Some(n) = text
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+    {
+        return Some(Json::Number(n));
     }
     Some(Json::String(text.to_owned()))
 }

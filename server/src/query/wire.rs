@@ -31,6 +31,104 @@ pub fn cell(row: &QueryResult, idx: usize, ty: JsonType) -> Option<Json> {
     row.try_as_mysql_row().map(|r| mysql_cell(r, idx, ty))
 }
 
+/// Writes a cell straight into a response, without a `serde_json::Value`, for
+/// the types that fill most rows (numbers, text, booleans on PostgreSQL);
+/// the rest go through [`cell`]. Returns false for a SQLite row.
+pub fn write_json(row: &QueryResult, idx: usize, ty: JsonType, out: &mut Vec<u8>) -> bool {
+    if let Some(r) = row.try_as_pg_row() {
+        if !write_pg_fast(r, idx, ty, out) {
+            let _ = serde_json::to_writer(&mut *out, &pg_cell(r, idx, ty));
+        }
+        return true;
+    }
+    match row.try_as_mysql_row() {
+        Some(r) => {
+            let _ = serde_json::to_writer(&mut *out, &mysql_cell(r, idx, ty));
+            true
+        }
+        None => false,
+    }
+}
+
+/// PostgreSQL type OIDs of the fast path (`pg_type.dat`).
+mod oid {
+    pub const BOOL: u32 = 16;
+    pub const INT8: u32 = 20;
+    pub const INT2: u32 = 21;
+    pub const INT4: u32 = 23;
+    pub const TEXT: u32 = 25;
+    pub const FLOAT4: u32 = 700;
+    pub const FLOAT8: u32 = 701;
+    pub const BPCHAR: u32 = 1042;
+    pub const VARCHAR: u32 = 1043;
+    pub const NUMERIC: u32 = 1700;
+}
+
+/// The fast path of [`write_json`]: binary-format values of the common types,
+/// decoded from their bytes. False when the cell needs the general path.
+fn write_pg_fast(row: &PgRow, idx: usize, ty: JsonType, out: &mut Vec<u8>) -> bool {
+    let Ok(v) = row.try_get_raw(idx) else {
+        return false;
+    };
+    if v.is_null() {
+        out.extend_from_slice(b"null");
+        return true;
+    }
+    if v.format() != PgValueFormat::Binary {
+        return false;
+    }
+    let Some(type_oid) = v.type_info().oid().map(|o| o.0) else {
+        return false;
+    };
+    let Ok(b) = v.as_bytes() else {
+        return false;
+    };
+    let mut itoa = itoa::Buffer::new();
+    match (type_oid, b.len()) {
+        (oid::BOOL, 1) => out.extend_from_slice(if b[0] != 0 { b"true" } else { b"false" }),
+        (oid::INT2, 2) => {
+            out.extend_from_slice(itoa.format(i16::from_be_bytes([b[0], b[1]])).as_bytes())
+        }
+        (oid::INT4, 4) => out.extend_from_slice(
+            itoa.format(i32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+                .as_bytes(),
+        ),
+        (oid::INT8, 8) => {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(b);
+            out.extend_from_slice(itoa.format(i64::from_be_bytes(a)).as_bytes());
+        }
+        (oid::FLOAT8, 8) => {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(b);
+            let _ = serde_json::to_writer(&mut *out, &float(f64::from_be_bytes(a)));
+        }
+        (oid::FLOAT4, 4) => {
+            let f = f32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+            let _ = serde_json::to_writer(&mut *out, &float32(f));
+        }
+        (oid::TEXT | oid::VARCHAR | oid::BPCHAR, _) => match std::str::from_utf8(b) {
+            Ok(text) => {
+                let _ = serde_json::to_writer(&mut *out, text);
+            }
+            Err(_) => return false,
+        },
+        (oid::NUMERIC, _) => {
+            let Some(text) = pg_numeric_text(b) else {
+                return false;
+            };
+            let json = if ty == JsonType::Float {
+                as_float(&text)
+            } else {
+                decimal_text_json(&text)
+            };
+            let _ = serde_json::to_writer(&mut *out, &json.unwrap_or(Json::Null));
+        }
+        _ => return false,
+    }
+    true
+}
+
 fn date(d: NaiveDate) -> Json {
     Json::String(d.format("%Y-%m-%d").to_string())
 }
@@ -63,8 +161,8 @@ fn pg_cell(row: &PgRow, idx: usize, ty: JsonType) -> Json {
     if v.is_null() {
         return Json::Null;
     }
-    let name = v.type_info().name().to_owned();
-    pg_value(v, &name, ty).unwrap_or(Json::Null)
+    let info = v.type_info().into_owned();
+    pg_value(v, info.name(), ty).unwrap_or(Json::Null)
 }
 
 /// A numeric where a float is expected (`AVG`, `SUM` of floats: the planner's

@@ -167,9 +167,7 @@ pub async fn keys_matching<C: ConnectionTrait>(
     cond: &Cond,
 ) -> Result<Vec<Record>, ExecError> {
     let backend = conn.get_database_backend();
-    let rows = conn
-        .query_all(&sql::select_keys(table, key, cond))
-        .await?;
+    let rows = conn.query_all(&sql::select_keys(table, key, cond)).await?;
     Ok(rows
         .iter()
         .map(|r| {

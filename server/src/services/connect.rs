@@ -25,6 +25,8 @@ pub enum ConnectError {
 /// Used when `connect_timeout` is not set: long enough for a remote server,
 /// short enough that an admin's "create service" call does not hang.
 const DEFAULT_CONNECT_TIMEOUT_MS: u64 = 5_000;
+/// How long a pooled connection may sit idle before it is pinged on checkout.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(30);
 /// SQLite serialises writers, so more connections only help readers; one per
 /// core of a typical host is plenty.
 const DEFAULT_SQLITE_POOL: u32 = 8;
@@ -81,6 +83,10 @@ pub async fn open(
         .min_connections(1)
         .connect_timeout(timeout)
         .acquire_timeout(timeout)
+        // sqlx pings every connection it hands out: a second round trip per
+        // query. Only a connection idle long enough to have been dropped by
+        // the server or a firewall is checked.
+        .test_before_acquire_if_idle_for(IDLE_BEFORE_PING)
         // Logging every statement costs measurable throughput; request
         // tracing already records what matters.
         .sqlx_logging(false);
@@ -96,9 +102,12 @@ pub async fn open(
         ))
     };
     if let Target::Server { host, port, .. } = &target {
-        preflight(host, *port, timeout)
-            .await
-            .map_err(|why| ConnectError::Unreachable(redact(&format!("{}: {why}", target.describe_failure()), config)))?;
+        preflight(host, *port, timeout).await.map_err(|why| {
+            ConnectError::Unreachable(redact(
+                &format!("{}: {why}", target.describe_failure()),
+                config,
+            ))
+        })?;
     }
     let conn = tokio::time::timeout(timeout, Database::connect(options))
         .await
@@ -359,11 +368,17 @@ fn connect_message(err: &DbErr, timeout: Duration, config: &ServiceConfig) -> St
 async fn preflight(host: &str, port: u16, timeout: Duration) -> Result<(), String> {
     let addrs = match tokio::time::timeout(timeout, tokio::net::lookup_host((host, port))).await {
         Err(_) => return Err(format!("no answer within {} ms", timeout.as_millis())),
-        Ok(Err(_)) => return Err(format!("the host '{host}' was not found (check the host name)")),
+        Ok(Err(_)) => {
+            return Err(format!(
+                "the host '{host}' was not found (check the host name)"
+            ));
+        }
         Ok(Ok(a)) => a.collect::<Vec<_>>(),
     };
     let Some(first) = addrs.first() else {
-        return Err(format!("the host '{host}' was not found (check the host name)"));
+        return Err(format!(
+            "the host '{host}' was not found (check the host name)"
+        ));
     };
     match tokio::time::timeout(timeout, tokio::net::TcpStream::connect(first)).await {
         Err(_) => Err(format!(
