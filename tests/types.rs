@@ -16,7 +16,7 @@ CREATE TABLE every_type (
   flag boolean, txt text, vc varchar(20), ch char(5),
   d date, tm time, ts timestamp(6), tstz timestamptz,
   u uuid, j json, jb jsonb, raw bytea, m mood,
-  ia integer[], ta text[], iv interval
+  ia integer[], ta text[], iv interval, cash money
 );
 CREATE TABLE log_line (at timestamp, msg text);
 CREATE VIEW album_titles AS SELECT album_id, title FROM album;
@@ -102,7 +102,7 @@ async fn postgres_types_round_trip() {
         "jb": [1, "two", {"three": 3.5}],
         "raw": "AAEC/w==", "m": "happy",
         "ia": [1, null, 3], "ta": ["a", "b \"q\"", "c,d", "{e}"],
-        "iv": "1 day 02:00:00",
+        "iv": "1 day 02:00:00", "cash": "$1,234.50",
     });
     let mut want = sent.clone();
     // Past f64 precision a decimal is a string; within it, a number.

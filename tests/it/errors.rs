@@ -559,7 +559,10 @@ async fn a_read_past_the_statement_timeout_is_stopped_503() {
         .await;
     // A key lookup finishes far inside a millisecond (on a loaded machine a
     // stall can still cost one, so it gets a few tries).
-    assert_eq!(quick_lookup(&s, "/slow/_table/Genre/1").await, StatusCode::OK);
+    assert_eq!(
+        quick_lookup(&s, "/slow/_table/Genre/1").await,
+        StatusCode::OK
+    );
     // A thousand junction rows, their tracks, and every playlist and sale of those
     // tracks take longer. (The harness refuses every 5xx, so this one is read here.)
     let resp = s
@@ -580,7 +583,10 @@ async fn a_read_past_the_statement_timeout_is_stopped_503() {
         message(&body)
     );
     // The connection is free again for the next read.
-    assert_eq!(quick_lookup(&s, "/slow/_table/Genre/2").await, StatusCode::OK);
+    assert_eq!(
+        quick_lookup(&s, "/slow/_table/Genre/2").await,
+        StatusCode::OK
+    );
 }
 
 /// The status of a fast read under a 1 ms statement timeout: the first 200 of

@@ -669,7 +669,12 @@ pub fn pg_types(db_type: &str, is_enum: bool) -> (JsonType, Option<String>) {
     if is_enum {
         return (JsonType::String, Some(db_type.to_owned()));
     }
-    let json_type = json_type_for(db_type);
+    // money's binary form is a scaled integer and its text depends on the
+    // server's locale: it is served as the text PostgreSQL prints (`$1.50`).
+    let json_type = match json_type_for(db_type) {
+        JsonType::Decimal if lower == "money" => JsonType::String,
+        other => other,
+    };
     let textual = [
         "character",
         "text",
