@@ -688,7 +688,6 @@ fn rewrite_like(sql: &str, f: impl Fn(&str) -> (String, &'static str), lower: bo
             continue;
         }
         let negated = tokens[words[wi - 1]].eq_ignore_ascii_case("not");
-        let _ = negated;
         let operand_at = if negated && wi >= 2 {
             words[wi - 2]
         } else {

@@ -7,7 +7,7 @@
 //! with `related` runs 1 statement for the parents + 1 per relation node of the
 //! request (+1 for `include_count`), whatever the number of rows.
 
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult, RuntimeErr, SqlErr};
+use sea_orm::{ConnectionTrait, DbErr, QueryResult, RuntimeErr, SqlErr};
 use serde_json::{Map, Value as Json};
 
 pub use super::document::KEY_VALUES_PER_STATEMENT;
@@ -140,7 +140,6 @@ fn not_null_column(text: &str) -> Option<String> {
 /// A sea-orm row, read by the catalog's types.
 struct SeaRow<'a> {
     row: &'a QueryResult,
-    backend: DbBackend,
 }
 
 impl Row for SeaRow<'_> {
@@ -148,13 +147,13 @@ impl Row for SeaRow<'_> {
         if super::wire::write_json(self.row, idx, ty, out) {
             return;
         }
-        let v = value::from_row(self.row, idx, ty, self.backend);
+        let v = value::from_row(self.row, idx, ty);
         // Serialising a `Value` into a Vec cannot fail.
         let _ = serde_json::to_writer(&mut *out, &v);
     }
 
     fn key(&self, idx: usize, ty: JsonType) -> Option<String> {
-        value::json_key(value::from_row(self.row, idx, ty, self.backend))
+        value::json_key(value::from_row(self.row, idx, ty))
     }
 }
 
@@ -167,7 +166,7 @@ pub async fn read_json<C: ConnectionTrait>(
     let mut doc = ReadDoc::new(plan, backend);
     while let Some(stmt) = doc.next_statement() {
         for row in conn.query_all(&stmt).await? {
-            doc.push_row(&SeaRow { row: &row, backend });
+            doc.push_row(&SeaRow { row: &row });
         }
     }
     Ok(doc.render())

@@ -36,17 +36,24 @@ fn output(table: &str, c: &Column) -> Expr {
     }
 }
 
-/// A bound value for `column`, cast to its type when it travels as text
-/// (`Column::cast`: PostgreSQL enums, arrays, numeric, …).
-fn bind(cols: &[Column], column: &str, v: Value) -> Expr {
-    match cols
-        .iter()
+/// The type a bound value for `column` is cast to, if it travels as text
+/// (`Column::cast`: PostgreSQL enums, arrays, numeric, …; MySQL decimals).
+fn cast_of<'c>(cols: &'c [Column], column: &str) -> Option<&'c str> {
+    cols.iter()
         .find(|c| c.name == column)
         .and_then(|c| c.cast.as_deref())
-    {
+}
+
+/// A bound value, cast when its column needs it.
+fn bound(cast: Option<&str>, v: Value) -> Expr {
+    match cast {
         Some(ty) => Expr::val(v).cast_as(Alias::new(ty)),
         None => Expr::val(v),
     }
+}
+
+fn bind(cols: &[Column], column: &str, v: Value) -> Expr {
+    bound(cast_of(cols, column), v)
 }
 
 /// The WHERE condition of `c` on `table`, whose columns are `cols` (for casts;
@@ -88,7 +95,8 @@ pub fn condition(c: &Cond, table: &str, cols: &[Column]) -> Condition {
             values,
             negated,
         } => {
-            let vals = values.iter().cloned().map(|v| bind(cols, column, v));
+            let cast = cast_of(cols, column);
+            let vals = values.iter().cloned().map(|v| bound(cast, v));
             leaf(if *negated {
                 col(table, column).is_not_in(vals)
             } else {
@@ -139,13 +147,14 @@ pub fn condition(c: &Cond, table: &str, cols: &[Column]) -> Condition {
 
 /// `(a, b) IN ((1, 2), …)`, or `a IN (…)` for a one-column key.
 fn key_in(table: &str, columns: &[String], tuples: &[Vec<Value>], cols: &[Column]) -> Condition {
+    let casts: Vec<Option<&str>> = columns.iter().map(|c| cast_of(cols, c)).collect();
     if columns.len() == 1 {
         return SqCond::all().add(
             col(table, &columns[0]).is_in(
                 tuples
                     .iter()
                     .filter_map(|t| t.first().cloned())
-                    .map(|v| bind(cols, &columns[0], v)),
+                    .map(|v| bound(casts[0], v)),
             ),
         );
     }
@@ -154,9 +163,13 @@ fn key_in(table: &str, columns: &[String], tuples: &[Vec<Value>], cols: &[Column
     let each = tuples
         .iter()
         .map(|t| {
-            columns.iter().zip(t).fold(SqCond::all(), |a, (c, v)| {
-                a.add(col(table, c).eq(bind(cols, c, v.clone())))
-            })
+            columns
+                .iter()
+                .zip(&casts)
+                .zip(t)
+                .fold(SqCond::all(), |a, ((c, cast), v)| {
+                    a.add(col(table, c).eq(bound(*cast, v.clone())))
+                })
         })
         .collect();
     balanced(each, true)
@@ -363,13 +376,9 @@ pub fn insert(
     let mut q = Query::insert();
     q.into_table(Alias::new(table.name.clone()))
         .columns(columns.iter().map(|c| Alias::new(c.clone())));
+    let casts: Vec<Option<&str>> = columns.iter().map(|c| cast_of(&table.columns, c)).collect();
     for r in rows {
-        q.values_panic(
-            columns
-                .iter()
-                .zip(r)
-                .map(|(c, v)| bind(&table.columns, c, v)),
-        );
+        q.values_panic(casts.iter().zip(r).map(|(cast, v)| bound(*cast, v)));
     }
     if !returning.is_empty() {
         q.returning(Query::returning().columns(returning.iter().map(|c| Alias::new(c.clone()))));

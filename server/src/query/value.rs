@@ -7,7 +7,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime};
 use rusqlite::types::ValueRef;
 use rust_decimal::Decimal;
 use sea_orm::{DbBackend, QueryResult};
@@ -327,9 +327,11 @@ fn parse_datetime(s: &str) -> Option<NaiveDateTime> {
 
 /// Reads column `idx` of a row as JSON, by the column's type.
 ///
-/// SQLite is dynamically typed: a value that does not decode as the declared type
-/// is read as whatever it really holds, never an error.
-pub fn from_row(row: &QueryResult, idx: usize, ty: JsonType, backend: DbBackend) -> Json {
+/// PostgreSQL and MySQL rows are read by their wire type (`wire`). What is left
+/// is SQLite through sea-orm (reads inside writes): dynamically typed, so a
+/// value that does not decode as the declared type is read as whatever it
+/// really holds, never an error.
+pub fn from_row(row: &QueryResult, idx: usize, ty: JsonType) -> Json {
     if let Some(v) = super::wire::cell(row, idx, ty) {
         return v;
     }
@@ -338,24 +340,16 @@ pub fn from_row(row: &QueryResult, idx: usize, ty: JsonType, backend: DbBackend)
             .try_get_by_index::<Option<i64>>(idx)
             .ok()
             .map(|v| v.map(Json::from)),
-        JsonType::Float => row
+        JsonType::Float | JsonType::Decimal => row
             .try_get_by_index::<Option<f64>>(idx)
             .ok()
             .map(|v| v.map(Json::from)),
-        JsonType::Decimal if backend == DbBackend::Sqlite => row
-            .try_get_by_index::<Option<f64>>(idx)
-            .ok()
-            .map(|v| v.map(Json::from)),
-        JsonType::Decimal => row
-            .try_get_by_index::<Option<Decimal>>(idx)
-            .ok()
-            .map(|v| v.map(decimal_json)),
         JsonType::Boolean => row
             .try_get_by_index::<Option<bool>>(idx)
             .ok()
             .map(|v| v.map(Json::from)),
         // Text in a BLOB column is returned as the text it is.
-        JsonType::Binary if backend == DbBackend::Sqlite => row
+        JsonType::Binary => row
             .try_get_by_index::<Option<String>>(idx)
             .ok()
             .map(|v| v.map(Json::String))
@@ -364,41 +358,10 @@ pub fn from_row(row: &QueryResult, idx: usize, ty: JsonType, backend: DbBackend)
                     .ok()
                     .map(|v| v.map(|b| Json::String(B64.encode(b))))
             }),
-        JsonType::Binary => row
-            .try_get_by_index::<Option<Vec<u8>>>(idx)
-            .ok()
-            .map(|v| v.map(|b| Json::String(B64.encode(b)))),
-        JsonType::Json if backend != DbBackend::Sqlite => {
-            row.try_get_by_index::<Option<Json>>(idx).ok()
-        }
         JsonType::Json => row
             .try_get_by_index::<Option<String>>(idx)
             .ok()
             .map(|v| v.map(|s| serde_json::from_str(&s).unwrap_or(Json::String(s)))),
-        JsonType::Uuid if backend == DbBackend::Postgres => row
-            .try_get_by_index::<Option<uuid::Uuid>>(idx)
-            .ok()
-            .map(|v| v.map(|u| Json::String(u.to_string()))),
-        JsonType::Date if backend != DbBackend::Sqlite => row
-            .try_get_by_index::<Option<NaiveDate>>(idx)
-            .ok()
-            .map(|v| v.map(|d| Json::String(d.format("%Y-%m-%d").to_string()))),
-        JsonType::Time if backend != DbBackend::Sqlite => row
-            .try_get_by_index::<Option<NaiveTime>>(idx)
-            .ok()
-            .map(|v| v.map(|t| Json::String(t.format("%H:%M:%S%.f").to_string()))),
-        JsonType::DateTime if backend != DbBackend::Sqlite => row
-            .try_get_by_index::<Option<NaiveDateTime>>(idx)
-            .ok()
-            .map(|v| v.map(|t| Json::String(t.format("%Y-%m-%dT%H:%M:%S%.f").to_string()))),
-        JsonType::DateTimeTz if backend == DbBackend::Postgres => row
-            .try_get_by_index::<Option<DateTime<FixedOffset>>>(idx)
-            .ok()
-            .map(|v| v.map(|t| Json::String(t.to_rfc3339()))),
-        JsonType::DateTimeTz if backend == DbBackend::MySql => row
-            .try_get_by_index::<Option<DateTime<Utc>>>(idx)
-            .ok()
-            .map(|v| v.map(|t| Json::String(t.to_rfc3339()))),
         JsonType::DateTime => row
             .try_get_by_index::<Option<String>>(idx)
             .ok()

@@ -166,7 +166,6 @@ pub async fn keys_matching<C: ConnectionTrait>(
     key: &[String],
     cond: &Cond,
 ) -> Result<Vec<Record>, ExecError> {
-    let backend = conn.get_database_backend();
     let rows = conn.query_all(&sql::select_keys(table, key, cond)).await?;
     Ok(rows
         .iter()
@@ -177,7 +176,7 @@ pub async fn keys_matching<C: ConnectionTrait>(
                     let ty = table
                         .column(k)
                         .map_or(crate::catalog::JsonType::String, |c| c.json_type);
-                    (k.clone(), value::from_row(r, i, ty, backend))
+                    (k.clone(), value::from_row(r, i, ty))
                 })
                 .collect()
         })
@@ -316,7 +315,6 @@ async fn insert_rows<C: ConnectionTrait>(
     key: &[String],
     rows: &[Vec<(String, Value)>],
 ) -> Result<Vec<Record>, RecordError> {
-    let backend = conn.get_database_backend();
     let Some(first) = rows.first() else {
         return Ok(Vec::new());
     };
@@ -350,7 +348,7 @@ async fn insert_rows<C: ConnectionTrait>(
                     let ty = table
                         .column(k)
                         .map_or(crate::catalog::JsonType::String, |c| c.json_type);
-                    (k.clone(), value::from_row(r, i, ty, backend))
+                    (k.clone(), value::from_row(r, i, ty))
                 })
                 .collect()
         })
