@@ -129,3 +129,91 @@ async fn postgres_connection_failures_are_explained() {
 async fn mariadb_connection_failures_are_explained() {
     failure_modes(Backend::MariaDb).await;
 }
+
+/// The database closes every connection of a service (a restart, an idle
+/// kill, an admin's terminate): the next reads still answer, on new
+/// connections, and the service never holds more than its two pools allow.
+async fn reads_outlive_closed_connections(backend: Backend) {
+    let Some(c) = cluster(backend) else {
+        return;
+    };
+    let s = TestServer::start().await;
+    let db = c.fresh_chinook();
+    let mut config = db.config.clone();
+    config["pool_size"] = json!(3);
+    let (st, body) = s
+        .post(
+            "/system/service",
+            json!({"name": "pooled", "type": backend.service_type(), "config": config}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{body}");
+    let (album, album_id) = match backend {
+        Backend::Postgres => ("album", "album_id"),
+        _ => ("Album", "AlbumId"),
+    };
+    let path = format!("/pooled/_table/{album}?order={album_id}&limit=3");
+    // Several reads at once, so that several read connections exist.
+    let (a, b, c3, d, e, f) = tokio::join!(
+        s.get(&path),
+        s.get(&path),
+        s.get(&path),
+        s.get(&path),
+        s.get(&path),
+        s.get(&path)
+    );
+    let warm = [a, b, c3, d, e, f];
+    let expected = warm[0].1.clone();
+    for (st, body) in &warm {
+        assert_eq!(*st, StatusCode::OK, "{body}");
+        assert_eq!(body, &expected);
+    }
+    assert_eq!(expected["resource"].as_array().map(Vec::len), Some(3));
+
+    let sessions = || match backend {
+        Backend::Postgres => c.psql(&format!(
+            "SELECT pid FROM pg_stat_activity WHERE datname = '{}'",
+            db.name
+        )),
+        _ => c.mariadb(&format!(
+            "SELECT id FROM information_schema.processlist WHERE db = '{}'",
+            db.name
+        )),
+    };
+    let open: Vec<String> = sessions().lines().map(str::to_owned).collect();
+    assert!(
+        (2..=6).contains(&open.len()),
+        "pool_size 3 means at most 3 read and 3 other connections; found {}",
+        open.len()
+    );
+    for id in &open {
+        match backend {
+            Backend::Postgres => {
+                c.psql(&format!("SELECT pg_terminate_backend({id})"));
+            }
+            _ => {
+                c.mariadb(&format!("KILL CONNECTION {id}"));
+            }
+        }
+    }
+
+    for _ in 0..4 {
+        let (st, body) = s.get(&path).await;
+        assert_eq!(
+            st,
+            StatusCode::OK,
+            "after the server closed the connections: {body}"
+        );
+        assert_eq!(body, expected);
+    }
+}
+
+#[tokio::test]
+async fn postgres_reads_outlive_closed_connections() {
+    reads_outlive_closed_connections(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn mariadb_reads_outlive_closed_connections() {
+    reads_outlive_closed_connections(Backend::MariaDb).await;
+}

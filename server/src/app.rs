@@ -21,7 +21,7 @@ use crate::config::{Settings, redact_url};
 use crate::error::{ApiError, REQUEST_ID};
 use crate::rate_limit::{self, RateLimit};
 use crate::services::Registry;
-use crate::state::AppState;
+use crate::state::{AppState, Shared};
 use crate::{admin, demo, rest};
 
 #[derive(Debug, thiserror::Error)]
@@ -122,13 +122,13 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartError> {
     jwt.load_revoked(&system)
         .await
         .map_err(|e| StartError::Other(e.to_string()))?;
-    let state = AppState {
+    let state = AppState::new(Shared {
         system,
         services: Arc::new(Registry::default()),
         jwt: Arc::new(jwt),
         secret: Arc::new(secret),
         data_dir: settings.data_dir.clone(),
-    };
+    });
     if let (Some(email), Some(password)) = (&settings.admin_email, &settings.admin_password) {
         let created = admin::bootstrap::ensure_admin(&state.system, email, password)
             .await

@@ -9,8 +9,26 @@ use crate::auth::jwt::JwtKeys;
 use crate::auth::secret::SecretBox;
 use crate::services::Registry;
 
+/// Cloned for every request and middleware layer, so it is one reference count
+/// (cloning the fields one by one allocated a `PathBuf` each time).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        AppState(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+pub struct Shared {
     /// The system database (admins, services, roles, apps).
     pub system: DatabaseConnection,
     pub services: Arc<Registry>,

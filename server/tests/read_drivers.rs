@@ -12,8 +12,8 @@ use apiforge::query::exec::{self, ExecError};
 use apiforge::query::plan::{self, Limits};
 use apiforge::query::sqlite::SqliteReads;
 use apiforge::rest::params::{Params, read_input};
-use apiforge::services::connect::{open, sqlite_reads};
-use apiforge::services::{ServiceConfig, ServiceKind};
+use apiforge::services::connect::{open, reads};
+use apiforge::services::{Reads, ServiceConfig, ServiceKind};
 use sea_orm::{ConnectionTrait, DbBackend};
 
 const LIMITS: Limits = Limits {
@@ -73,7 +73,9 @@ async fn sea_orm_and_rusqlite_render_the_same_json() {
     .unwrap();
     // Reopen so that discovery sees the new table.
     let (conn, catalog) = open(ServiceKind::Sqlite, &config).await.unwrap();
-    let reads = sqlite_reads(ServiceKind::Sqlite, &config).unwrap();
+    let Reads::Sqlite(reads) = reads(ServiceKind::Sqlite, &config, &conn) else {
+        panic!("a SQLite service reads through rusqlite");
+    };
     assert_eq!(conn.get_database_backend(), DbBackend::Sqlite);
 
     let cases = [

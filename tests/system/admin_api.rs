@@ -12,7 +12,7 @@ use apiforge::auth::AuthError;
 use apiforge::auth::jwt::JwtKeys;
 use apiforge::auth::secret::SecretBox;
 use apiforge::services::{Registry, ServiceConfig, ServiceKind};
-use apiforge::state::AppState;
+use apiforge::state::{AppState, Shared};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -45,13 +45,13 @@ fn state_on(db: sea_orm::DatabaseConnection, dir: PathBuf) -> AppState {
         secret.derive_key("apiforge-session-jwt"),
         Duration::from_secs(3600),
     );
-    AppState {
+    AppState::new(Shared {
         system: db,
         services: Arc::new(Registry::default()),
         jwt: Arc::new(jwt),
         secret: Arc::new(secret),
         data_dir: dir,
-    }
+    })
 }
 
 impl Harness {

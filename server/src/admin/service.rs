@@ -323,8 +323,8 @@ pub fn runtime(
         description: spec.description.clone(),
         kind: spec.kind,
         config: spec.config.clone(),
+        reads: connect::reads(spec.kind, &spec.config, &conn),
         conn,
-        sqlite_reads: connect::sqlite_reads(spec.kind, &spec.config),
         catalog: Arc::new(catalog),
     }
 }

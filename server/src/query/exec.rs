@@ -30,7 +30,8 @@ pub enum ExecError {
     /// The database refused the values (NOT NULL, CHECK, type): 400.
     #[error("{0}")]
     Invalid(String),
-    /// The statement ran past the service's `statement_timeout`: 503.
+    /// The statement ran past the service's `statement_timeout`, or the
+    /// database could not be reached in time: 503.
     #[error("{0}")]
     Timeout(String),
     /// Anything else: a 500, logged, never shown.
@@ -138,8 +139,8 @@ fn not_null_column(text: &str) -> Option<String> {
 }
 
 /// A sea-orm row, read by the catalog's types.
-struct SeaRow<'a> {
-    row: &'a QueryResult,
+pub(crate) struct SeaRow<'a> {
+    pub row: &'a QueryResult,
 }
 
 impl Row for SeaRow<'_> {

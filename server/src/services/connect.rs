@@ -6,9 +6,10 @@ use std::time::Duration;
 
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, RuntimeErr};
 
-use super::{ServiceConfig, ServiceKind};
+use super::{Reads, ServiceConfig, ServiceKind};
 use crate::catalog::Catalog;
 use crate::catalog::discover::{db_error_message, discover};
+use crate::query::server_reads::ServerReads;
 use crate::query::sqlite::SqliteReads;
 
 #[derive(Debug, thiserror::Error)]
@@ -25,7 +26,8 @@ pub enum ConnectError {
 /// Used when `connect_timeout` is not set: long enough for a remote server,
 /// short enough that an admin's "create service" call does not hang.
 const DEFAULT_CONNECT_TIMEOUT_MS: u64 = 5_000;
-/// How long a pooled connection may sit idle before it is pinged on checkout.
+/// How long a pooled connection may sit idle before it is pinged on checkout
+/// (sea-orm's pool and the read pool alike).
 const IDLE_BEFORE_PING: Duration = Duration::from_secs(30);
 /// SQLite serialises writers, so more connections only help readers; one per
 /// core of a typical host is plenty.
@@ -38,23 +40,35 @@ const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// timeout, so that no read outlives its request.
 const DEFAULT_SQLITE_STATEMENT_TIMEOUT_MS: u64 = 30_000;
 
-/// The read pool of a SQLite service (the same size as its sea-orm pool); `None`
-/// for other kinds, which read through sea-orm.
-pub fn sqlite_reads(kind: ServiceKind, config: &ServiceConfig) -> Option<Arc<SqliteReads>> {
-    let path = config.database.as_deref().map(str::trim)?;
-    (kind == ServiceKind::Sqlite).then(|| {
-        Arc::new(SqliteReads::new(
-            path.into(),
-            config.pool_size.unwrap_or(DEFAULT_SQLITE_POOL),
-            SQLITE_BUSY_TIMEOUT,
-            Duration::from_millis(
-                config
-                    .statement_timeout
-                    .filter(|ms| *ms > 0)
-                    .unwrap_or(DEFAULT_SQLITE_STATEMENT_TIMEOUT_MS),
-            ),
-        ))
-    })
+/// A service's read pool, the same size as its sea-orm pool (so a service
+/// holds at most twice `pool_size` connections: reads, and everything else).
+pub fn reads(kind: ServiceKind, config: &ServiceConfig, conn: &DatabaseConnection) -> Reads {
+    let size = config.pool_size.unwrap_or(match kind {
+        ServiceKind::Sqlite => DEFAULT_SQLITE_POOL,
+        _ => DEFAULT_SERVER_POOL,
+    });
+    if kind != ServiceKind::Sqlite {
+        return ServerReads::new(conn, size, connect_timeout(config), IDLE_BEFORE_PING)
+            .map_or(Reads::SeaOrm, Reads::Server);
+    }
+    let Some(path) = config.database.as_deref().map(str::trim) else {
+        return Reads::SeaOrm;
+    };
+    Reads::Sqlite(Arc::new(SqliteReads::new(
+        path.into(),
+        size,
+        SQLITE_BUSY_TIMEOUT,
+        Duration::from_millis(
+            config
+                .statement_timeout
+                .filter(|ms| *ms > 0)
+                .unwrap_or(DEFAULT_SQLITE_STATEMENT_TIMEOUT_MS),
+        ),
+    )))
+}
+
+fn connect_timeout(config: &ServiceConfig) -> Duration {
+    Duration::from_millis(config.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT_MS))
 }
 
 /// Opens a pooled connection for a service and discovers its catalog, keeping
@@ -63,8 +77,7 @@ pub async fn open(
     kind: ServiceKind,
     config: &ServiceConfig,
 ) -> Result<(DatabaseConnection, Catalog), ConnectError> {
-    let timeout =
-        Duration::from_millis(config.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT_MS));
+    let timeout = connect_timeout(config);
     let pool_size = match config.pool_size {
         Some(0) => {
             return Err(ConnectError::Config(

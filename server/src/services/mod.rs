@@ -16,6 +16,7 @@ use sea_orm::DatabaseConnection;
 use crate::catalog::Catalog;
 use crate::query::exec::{self, ExecError};
 use crate::query::plan::ReadPlan;
+use crate::query::server_reads::ServerReads;
 use crate::query::sqlite::SqliteReads;
 pub use config::{ServiceConfig, ServiceKind};
 
@@ -28,19 +29,29 @@ pub struct ServiceRuntime {
     pub description: String,
     pub kind: ServiceKind,
     pub config: ServiceConfig,
-    /// Writes, counts and discovery; reads too, except on SQLite.
+    /// Writes, counts and discovery.
     pub conn: DatabaseConnection,
-    /// SQLite reads (see `query::sqlite` for why they bypass sqlx).
-    pub sqlite_reads: Option<Arc<SqliteReads>>,
+    pub reads: Reads,
     pub catalog: Arc<Catalog>,
+}
+
+/// Where a service's reads run: beside sea-orm rather than through it, for
+/// reasons measured and given in `query::sqlite` and `query::server_reads`.
+#[derive(Debug)]
+pub enum Reads {
+    Sqlite(Arc<SqliteReads>),
+    Server(ServerReads),
+    /// Only if neither could be set up; correct, slower.
+    SeaOrm,
 }
 
 impl ServiceRuntime {
     /// The plan's rows with their related records, as a JSON array.
     pub async fn read_json(&self, plan: Arc<ReadPlan>) -> Result<Vec<u8>, ExecError> {
-        match &self.sqlite_reads {
-            Some(reads) => reads.read_json(plan).await,
-            None => exec::read_json(&self.conn, &plan).await,
+        match &self.reads {
+            Reads::Sqlite(reads) => reads.read_json(plan).await,
+            Reads::Server(reads) => reads.read_json(&plan).await,
+            Reads::SeaOrm => exec::read_json(&self.conn, &plan).await,
         }
     }
 }
