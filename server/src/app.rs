@@ -149,6 +149,7 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
     let mut app = Router::new()
         .nest("/api/v2/system", admin::router())
         .merge(rest::router())
+        .merge(crate::graphql::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(settings.max_body_bytes))
         .layer(middleware::from_fn_with_state(

@@ -12,6 +12,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod graphql;
 pub mod query;
 pub mod rate_limit;
 pub mod rest;

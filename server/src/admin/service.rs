@@ -31,6 +31,9 @@ use crate::auth::RequireAdmin;
 use crate::catalog::Catalog;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::AppJson;
+use crate::graphql;
+use crate::graphql::schema::{GraphCatalog, QueryLimits};
+use crate::services::config::{DEFAULT_GRAPHQL_MAX_COMPLEXITY, DEFAULT_GRAPHQL_MAX_DEPTH};
 use crate::services::{ServiceConfig, ServiceKind, ServiceRuntime, connect};
 use crate::state::AppState;
 
@@ -325,8 +328,29 @@ pub fn runtime(
         config: spec.config.clone(),
         reads: connect::reads(spec.kind, &spec.config, &conn),
         conn,
+        graphql: graphql_schema(spec, &catalog),
         catalog: Arc::new(catalog),
     }
+}
+
+/// Built with the runtime, so a refreshed catalog gets a new schema at once.
+fn graphql_schema(spec: &ServiceSpec, catalog: &Catalog) -> Result<Arc<GraphCatalog>, String> {
+    let limits = QueryLimits {
+        max_depth: spec
+            .config
+            .graphql_max_depth
+            .unwrap_or(DEFAULT_GRAPHQL_MAX_DEPTH),
+        max_complexity: spec
+            .config
+            .graphql_max_complexity
+            .unwrap_or(DEFAULT_GRAPHQL_MAX_COMPLEXITY),
+    };
+    graphql::schema::build(catalog, limits)
+        .map(Arc::new)
+        .map_err(|e| {
+            tracing::warn!(service = %spec.name, error = %e, "GraphQL schema not built");
+            e.0
+        })
 }
 
 /// Case-insensitively, so that `Chinook` and `chinook` cannot coexist (they would

@@ -21,7 +21,7 @@ use std::ops::Range;
 use sea_orm::DbBackend;
 use sea_query::{SelectStatement, Value};
 
-use super::plan::{AggFunc, Output, ReadPlan, RelatedPlan};
+use super::plan::{AggFunc, Output, ReadPlan, RelatedPlan, ShapeItem};
 use super::sql;
 use super::value;
 use crate::catalog::{JsonType, RelationKind};
@@ -54,9 +54,12 @@ struct Node<'p> {
     outputs: Vec<Vec<u8>>,
     /// Per child relation: select positions of the columns it joins on.
     join_columns: Vec<Vec<usize>>,
-    /// Every row's object, without its closing brace: `{"a":1,"b":"x"`.
+    /// Every row's object, without its closing brace: `{"a":1,"b":"x"`; for a
+    /// shaped plan, only the values, one after the other (see `cells`).
     buf: Vec<u8>,
     rows: Vec<Range<usize>>,
+    /// For a shaped plan: where each value of each row is in `buf`, row after row.
+    cells: Vec<Range<usize>>,
     /// Per child relation, per row: the key its related rows carry.
     row_keys: Vec<Vec<Option<String>>>,
     /// Per child relation: each distinct key once, in first-seen order.
@@ -163,6 +166,7 @@ impl<'p> ReadDoc<'p> {
             join_columns,
             buf: Vec::new(),
             rows: Vec::new(),
+            cells: Vec::new(),
             row_keys: vec![Vec::new(); plan.related.len()],
             distinct: vec![Vec::new(); plan.related.len()],
             seen: vec![HashSet::new(); plan.related.len()],
@@ -279,13 +283,21 @@ impl<'p> ReadDoc<'p> {
         };
         let node = &mut self.nodes[id];
         let start = node.buf.len();
-        node.buf.push(b'{');
-        for (i, name) in node.outputs.iter().enumerate() {
-            if i > 0 {
-                node.buf.push(b',');
+        if node.plan.shape.is_some() {
+            for i in 0..node.outputs.len() {
+                let cell = node.buf.len();
+                row.write_json(i, node.types[i], &mut node.buf);
+                node.cells.push(cell..node.buf.len());
             }
-            node.buf.extend_from_slice(name);
-            row.write_json(i, node.types[i], &mut node.buf);
+        } else {
+            node.buf.push(b'{');
+            for (i, name) in node.outputs.iter().enumerate() {
+                if i > 0 {
+                    node.buf.push(b',');
+                }
+                node.buf.extend_from_slice(name);
+                row.write_json(i, node.types[i], &mut node.buf);
+            }
         }
         node.rows.push(start..node.buf.len());
 
@@ -338,37 +350,88 @@ impl<'p> ReadDoc<'p> {
 
     fn write_row(&self, id: usize, row: usize, out: &mut Vec<u8>) {
         let node = &self.nodes[id];
+        if let Some(shape) = &node.plan.shape {
+            return self.write_shaped(id, row, shape, out);
+        }
         out.extend_from_slice(&node.buf[node.rows[row].clone()]);
         let mut comma = !node.outputs.is_empty();
-        for (j, &child) in node.children.iter().enumerate() {
+        for j in 0..node.children.len() {
             if comma {
                 out.push(b',');
             }
             comma = true;
-            let c = &self.nodes[child];
-            let Some(link) = &c.link else { continue };
-            out.extend_from_slice(&link.name);
-            let rows = node.row_keys[j][row]
-                .as_ref()
-                .and_then(|k| c.groups.get(k))
-                .map_or(&[][..], Vec::as_slice);
-            if link.related.relation.kind == RelationKind::BelongsTo {
-                match rows.first() {
-                    Some(&r) => self.write_row(child, r, out),
-                    None => out.extend_from_slice(b"null"),
-                }
-            } else {
-                out.push(b'[');
-                for (n, &r) in rows.iter().enumerate() {
-                    if n > 0 {
-                        out.push(b',');
+            if let Some(link) = &self.nodes[node.children[j]].link {
+                out.extend_from_slice(&link.name);
+            }
+            self.write_related(id, row, j, out);
+        }
+        out.push(b'}');
+    }
+
+    fn write_shaped(&self, id: usize, row: usize, shape: &[ShapeItem], out: &mut Vec<u8>) {
+        let node = &self.nodes[id];
+        let width = node.outputs.len();
+        out.push(b'{');
+        for (n, item) in shape.iter().enumerate() {
+            if n > 0 {
+                out.push(b',');
+            }
+            match item {
+                ShapeItem::Output { key, index } => {
+                    write_str(key, out);
+                    out.push(b':');
+                    match node.cells.get(row * width + index) {
+                        Some(cell) => out.extend_from_slice(&node.buf[cell.clone()]),
+                        None => out.extend_from_slice(b"null"),
                     }
-                    self.write_row(child, r, out);
                 }
-                out.push(b']');
+                ShapeItem::Related { key, index } => {
+                    write_str(key, out);
+                    out.push(b':');
+                    self.write_related(id, row, *index, out);
+                }
+                ShapeItem::Text { key, value } => {
+                    write_str(key, out);
+                    out.push(b':');
+                    write_str(value, out);
+                }
             }
         }
         out.push(b'}');
+    }
+
+    /// The rows of relation `j` of `row`: an object (or null) for belongs_to,
+    /// an array otherwise.
+    fn write_related(&self, id: usize, row: usize, j: usize, out: &mut Vec<u8>) {
+        let node = &self.nodes[id];
+        let Some(&child) = node.children.get(j) else {
+            out.extend_from_slice(b"null");
+            return;
+        };
+        let c = &self.nodes[child];
+        let Some(link) = &c.link else {
+            out.extend_from_slice(b"null");
+            return;
+        };
+        let rows = node.row_keys[j][row]
+            .as_ref()
+            .and_then(|k| c.groups.get(k))
+            .map_or(&[][..], Vec::as_slice);
+        if link.related.relation.kind == RelationKind::BelongsTo {
+            match rows.first() {
+                Some(&r) => self.write_row(child, r, out),
+                None => out.extend_from_slice(b"null"),
+            }
+        } else {
+            out.push(b'[');
+            for (n, &r) in rows.iter().enumerate() {
+                if n > 0 {
+                    out.push(b',');
+                }
+                self.write_row(child, r, out);
+            }
+            out.push(b']');
+        }
     }
 }
 

@@ -92,6 +92,21 @@ pub struct ReadInput {
     pub related: Vec<(String, ReadInput)>,
     /// `related=*`: every relation of the table, with default parameters.
     pub related_all: bool,
+    /// How each row is laid out; `None` for REST's layout.
+    pub shape: Option<Vec<ShapeItem>>,
+}
+
+/// One key of a row in a GraphQL answer, in selection order: GraphQL names
+/// the keys (aliases), may repeat a column or relation under two aliases, and
+/// adds `__typename`. REST's rows are the outputs by name, then the relations.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ShapeItem {
+    /// The value of output `index` (the position in `fields`).
+    Output { key: String, index: usize },
+    /// The rows of relation `index` (the position in `related`).
+    Related { key: String, index: usize },
+    /// A fixed string (`__typename`).
+    Text { key: String, value: String },
 }
 
 /// A resolved condition: column names are known to exist, values are typed.
@@ -179,6 +194,8 @@ pub struct ReadPlan {
     pub limit: Option<u64>,
     pub offset: u64,
     pub related: Vec<RelatedPlan>,
+    /// See [`ShapeItem`]; checked against `output` and `related` when planned.
+    pub shape: Option<Vec<ShapeItem>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -435,14 +452,37 @@ fn plan_level(
 
     Ok(ReadPlan {
         table: table.clone(),
-        output,
         group,
         filter,
         order,
         limit,
         offset: input.offset.unwrap_or(0).min(MAX_SQL_INT),
+        shape: checked_shape(input.shape.as_ref(), output.len(), related.len())?,
+        output,
         related,
     })
+}
+
+/// A shape whose indexes all point at an output or a relation of the plan.
+fn checked_shape(
+    shape: Option<&Vec<ShapeItem>>,
+    outputs: usize,
+    related: usize,
+) -> Result<Option<Vec<ShapeItem>>, PlanError> {
+    let Some(items) = shape else {
+        return Ok(None);
+    };
+    for item in items {
+        let fits = match item {
+            ShapeItem::Output { index, .. } => *index < outputs,
+            ShapeItem::Related { index, .. } => *index < related,
+            ShapeItem::Text { .. } => true,
+        };
+        if !fits {
+            return Err(invalid("the selection does not match the fields read"));
+        }
+    }
+    Ok(Some(items.clone()))
 }
 
 fn plan_relation(

@@ -84,7 +84,19 @@ pub struct ServiceConfig {
     /// Milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connect_timeout: Option<u64>,
+    /// Deepest GraphQL selection accepted (default [`DEFAULT_GRAPHQL_MAX_DEPTH`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub graphql_max_depth: Option<usize>,
+    /// Most GraphQL fields one request may select, counted by async-graphql
+    /// (default [`DEFAULT_GRAPHQL_MAX_COMPLEXITY`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub graphql_max_complexity: Option<usize>,
 }
+
+/// Root field, relation, relation, relation, column: REST's `related=` nests
+/// four levels; introspection queries (GraphiQL's) need about 13.
+pub const DEFAULT_GRAPHQL_MAX_DEPTH: usize = 15;
+pub const DEFAULT_GRAPHQL_MAX_COMPLEXITY: usize = 1000;
 
 impl std::fmt::Debug for ServiceConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -120,6 +132,8 @@ impl Default for ServiceConfig {
             pool_size: None,
             statement_timeout: None,
             connect_timeout: None,
+            graphql_max_depth: None,
+            graphql_max_complexity: None,
         }
     }
 }

@@ -14,6 +14,7 @@ use arc_swap::ArcSwap;
 use sea_orm::DatabaseConnection;
 
 use crate::catalog::Catalog;
+use crate::graphql::schema::GraphCatalog;
 use crate::query::exec::{self, ExecError};
 use crate::query::plan::ReadPlan;
 use crate::query::server_reads::ServerReads;
@@ -33,6 +34,8 @@ pub struct ServiceRuntime {
     pub conn: DatabaseConnection,
     pub reads: Reads,
     pub catalog: Arc<Catalog>,
+    /// The GraphQL schema built from `catalog`, or why it could not be.
+    pub graphql: Result<Arc<GraphCatalog>, String>,
 }
 
 /// Where a service's reads run: beside sea-orm rather than through it, for
