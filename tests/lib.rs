@@ -410,6 +410,21 @@ impl TestServer {
         self.send(self.request(Method::GET, path)).await
     }
 
+    /// A GraphQL request to the `chinook` service, the query in the suite's
+    /// names (mapped like a URL). Returns the whole answer (`data`, `errors`);
+    /// a GraphQL answer is always 200 unless the body is not JSON.
+    pub async fn graphql(&self, query: &str, variables: Value) -> Value {
+        let query = self.path(query);
+        let (status, body) = self
+            .post(
+                "/chinook/graphql",
+                serde_json::json!({ "query": query, "variables": variables }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "GraphQL {query}: {body}");
+        body
+    }
+
     pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
         self.send(self.request(Method::POST, path).json(&body))
             .await

@@ -6,6 +6,7 @@ mod batches;
 mod composite;
 mod errors;
 mod filters;
+mod graphql;
 mod hostile;
 mod params;
 mod relations;

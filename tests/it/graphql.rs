@@ -1,0 +1,334 @@
+//! GraphQL against REST: each pair asks for the same rows both ways and must
+//! get identical records (filters, ordering, paging, each relation kind,
+//! nesting, primary keys, aggregates, variables, aliases, fragments).
+
+use apiforge_tests::TestServer;
+use serde_json::{Value, json};
+
+/// `data[key]` of a GraphQL answer (the key in the suite's names or, for
+/// `T_by_pk`, the dataset's), failing on any error.
+fn data<'a>(s: &TestServer, body: &'a Value, key: &str) -> &'a Value {
+    assert!(body.get("errors").is_none(), "GraphQL errors: {body}");
+    let d = &body["data"];
+    if d.get(key).is_some() {
+        &d[key]
+    } else {
+        &d[s.path(key).as_str()]
+    }
+}
+
+/// REST `path` (a list) and GraphQL `query` (root field `key`) give the same
+/// non-empty rows.
+async fn same_list(s: &TestServer, path: &str, query: &str, key: &str) {
+    let (status, rest) = s.get(path).await;
+    assert_eq!(status, 200, "GET {path}: {rest}");
+    let rows = &rest["resource"];
+    assert!(
+        rows.as_array().is_some_and(|r| !r.is_empty()),
+        "GET {path} gave no rows: a pair must compare something"
+    );
+    let gql = s.graphql(query, json!({})).await;
+    assert_eq!(data(s, &gql, key), rows, "REST {path}\nGraphQL {query}");
+}
+
+macro_rules! pairs {
+    ($($name:ident: $path:expr, $query:expr, $key:expr;)*) => {$(
+        #[tokio::test]
+        async fn $name() {
+            let Some(s) = crate::start().await else { return; };
+            same_list(&s, $path, $query, $key).await;
+        }
+    )*};
+}
+
+const T: &str = "/chinook/_table";
+
+pairs! {
+    plain_list:
+        &format!("{T}/Album?fields=AlbumId,Title&limit=10&order=AlbumId"),
+        "{ Album(limit: 10, order_by: [{AlbumId: asc}]) { AlbumId Title } }", "Album";
+    eq_filter:
+        &format!("{T}/Album?fields=AlbumId,Title&filter=ArtistId%20%3D%2090"),
+        "{ Album(where: {ArtistId: {_eq: 90}}) { AlbumId Title } }", "Album";
+    neq_filter:
+        &format!("{T}/Genre?fields=GenreId,Name&filter=GenreId%20!%3D%201"),
+        "{ Genre(where: {GenreId: {_neq: 1}}) { GenreId Name } }", "Genre";
+    gt_filter:
+        &format!("{T}/Track?fields=TrackId,Milliseconds&filter=Milliseconds%20%3E%201000000&limit=20"),
+        "{ Track(where: {Milliseconds: {_gt: 1000000}}, limit: 20) { TrackId Milliseconds } }", "Track";
+    gte_filter:
+        &format!("{T}/Track?fields=TrackId&filter=Milliseconds%20%3E%3D%205286953"),
+        "{ Track(where: {Milliseconds: {_gte: 5286953}}) { TrackId } }", "Track";
+    lt_filter:
+        &format!("{T}/Track?fields=TrackId,Name&filter=Milliseconds%20%3C%2010000"),
+        "{ Track(where: {Milliseconds: {_lt: 10000}}) { TrackId Name } }", "Track";
+    lte_filter:
+        &format!("{T}/Track?fields=TrackId&filter=Milliseconds%20%3C%3D%204884"),
+        "{ Track(where: {Milliseconds: {_lte: 4884}}) { TrackId } }", "Track";
+    like_filter:
+        &format!("{T}/Artist?filter=Name%20like%20'A%25'"),
+        "{ Artist(where: {Name: {_like: \"A%\"}}) { ArtistId Name } }", "Artist";
+    not_like_filter:
+        &format!("{T}/Genre?filter=Name%20not%20like%20'%25o%25'"),
+        "{ Genre(where: {Name: {_nlike: \"%o%\"}}) { GenreId Name } }", "Genre";
+    in_filter:
+        &format!("{T}/Genre?filter=GenreId%20in%20(1,3,5)"),
+        "{ Genre(where: {GenreId: {_in: [1, 3, 5]}}) { GenreId Name } }", "Genre";
+    not_in_filter:
+        &format!("{T}/MediaType?filter=MediaTypeId%20not%20in%20(1,2)"),
+        "{ MediaType(where: {MediaTypeId: {_nin: [1, 2]}}) { MediaTypeId Name } }", "MediaType";
+    is_null_filter:
+        &format!("{T}/Track?fields=TrackId,Composer&filter=Composer%20is%20null&limit=30"),
+        "{ Track(where: {Composer: {_is_null: true}}, limit: 30) { TrackId Composer } }", "Track";
+    is_not_null_filter:
+        &format!("{T}/Employee?fields=EmployeeId,ReportsTo&filter=ReportsTo%20is%20not%20null"),
+        "{ Employee(where: {ReportsTo: {_is_null: false}}) { EmployeeId ReportsTo } }", "Employee";
+    and_filter:
+        &format!("{T}/Track?fields=TrackId&filter=(GenreId%20%3D%201)%20and%20(Milliseconds%20%3E%20400000)"),
+        "{ Track(where: {GenreId: {_eq: 1}, Milliseconds: {_gt: 400000}}) { TrackId } }", "Track";
+    explicit_and_filter:
+        &format!("{T}/Track?fields=TrackId&filter=(GenreId%20%3D%201)%20and%20(Milliseconds%20%3E%20400000)"),
+        "{ Track(where: {_and: [{GenreId: {_eq: 1}}, {Milliseconds: {_gt: 400000}}]}) { TrackId } }", "Track";
+    or_filter:
+        &format!("{T}/Album?fields=AlbumId&filter=(ArtistId%20%3D%201)%20or%20(ArtistId%20%3D%202)"),
+        "{ Album(where: {_or: [{ArtistId: {_eq: 1}}, {ArtistId: {_eq: 2}}]}) { AlbumId } }", "Album";
+    not_filter:
+        &format!("{T}/Genre?filter=not%20(GenreId%20%3C%2020)"),
+        "{ Genre(where: {_not: {GenreId: {_lt: 20}}}) { GenreId Name } }", "Genre";
+    nested_filter:
+        &format!("{T}/Album?fields=AlbumId,ArtistId&filter=(ArtistId%20%3D%201)%20or%20((ArtistId%20%3D%202)%20and%20(AlbumId%20%3E%202))"),
+        "{ Album(where: {_or: [{ArtistId: {_eq: 1}}, {_and: [{ArtistId: {_eq: 2}}, {AlbumId: {_gt: 2}}]}]}) { AlbumId ArtistId } }", "Album";
+    text_eq_filter:
+        &format!("{T}/Customer?fields=CustomerId,City&filter=Country%20%3D%20'Brazil'"),
+        "{ Customer(where: {Country: {_eq: \"Brazil\"}}) { CustomerId City } }", "Customer";
+    order_desc:
+        &format!("{T}/Album?fields=Title&order=Title%20desc&limit=5"),
+        "{ Album(order_by: [{Title: desc}], limit: 5) { Title } }", "Album";
+    order_two_columns:
+        &format!("{T}/Track?fields=TrackId,AlbumId,Name&order=AlbumId%20desc,Name&limit=15"),
+        "{ Track(order_by: [{AlbumId: desc}, {Name: asc}], limit: 15) { TrackId AlbumId Name } }", "Track";
+    offset_paging:
+        &format!("{T}/Album?fields=AlbumId&limit=5&offset=10"),
+        "{ Album(limit: 5, offset: 10) { AlbumId } }", "Album";
+    decimal_order:
+        &format!("{T}/Invoice?fields=InvoiceId,Total&order=Total%20desc&limit=10"),
+        "{ Invoice(order_by: [{Total: desc}], limit: 10) { InvoiceId Total } }", "Invoice";
+    belongs_to:
+        &format!("{T}/Album?fields=AlbumId,Title&limit=5&related=Artist_by_ArtistId"),
+        "{ Album(limit: 5) { AlbumId Title Artist_by_ArtistId { ArtistId Name } } }", "Album";
+    has_many:
+        &format!("{T}/Album?fields=AlbumId&limit=3&related=Track_by_AlbumId&Track_by_AlbumId.fields=TrackId,Name"),
+        "{ Album(limit: 3) { AlbumId Track_by_AlbumId { TrackId Name } } }", "Album";
+    has_many_limit_per_parent:
+        &format!("{T}/Album?fields=AlbumId&limit=6&related=Track_by_AlbumId&Track_by_AlbumId.fields=TrackId&Track_by_AlbumId.limit=2"),
+        "{ Album(limit: 6) { AlbumId Track_by_AlbumId(limit: 2) { TrackId } } }", "Album";
+    has_many_filtered:
+        &format!("{T}/Album?fields=AlbumId&limit=10&related=Track_by_AlbumId&Track_by_AlbumId.fields=TrackId&Track_by_AlbumId.filter=Milliseconds%20%3E%20300000"),
+        "{ Album(limit: 10) { AlbumId Track_by_AlbumId(where: {Milliseconds: {_gt: 300000}}) { TrackId } } }", "Album";
+    has_many_ordered:
+        &format!("{T}/Album?fields=AlbumId&limit=3&related=Track_by_AlbumId&Track_by_AlbumId.fields=Name&Track_by_AlbumId.order=Name%20desc"),
+        "{ Album(limit: 3) { AlbumId Track_by_AlbumId(order_by: [{Name: desc}]) { Name } } }", "Album";
+    many_many:
+        &format!("{T}/Track?fields=TrackId&limit=3&related=Playlist_by_PlaylistTrack"),
+        "{ Track(limit: 3) { TrackId Playlist_by_PlaylistTrack { PlaylistId Name } } }", "Track";
+    nested_two_levels:
+        &format!("{T}/Album?fields=AlbumId&limit=3&related=Track_by_AlbumId&Track_by_AlbumId.fields=TrackId,Name&Track_by_AlbumId.related=Genre_by_GenreId"),
+        "{ Album(limit: 3) { AlbumId Track_by_AlbumId { TrackId Name Genre_by_GenreId { GenreId Name } } } }", "Album";
+    nested_has_many_twice:
+        &format!("{T}/Artist?fields=ArtistId&limit=4&related=Album_by_ArtistId&Album_by_ArtistId.fields=Title&Album_by_ArtistId.related=Track_by_AlbumId&Album_by_ArtistId.Track_by_AlbumId.fields=TrackId"),
+        "{ Artist(limit: 4) { ArtistId Album_by_ArtistId { Title Track_by_AlbumId { TrackId } } } }", "Artist";
+    belongs_to_employee:
+        &format!("{T}/Customer?fields=CustomerId&limit=5&related=Employee_by_SupportRepId&Employee_by_SupportRepId.fields=EmployeeId,LastName"),
+        "{ Customer(limit: 5) { CustomerId Employee_by_SupportRepId { EmployeeId LastName } } }", "Customer";
+    invoice_lines:
+        &format!("{T}/Invoice?fields=InvoiceId,Total&limit=3&related=InvoiceLine_by_InvoiceId&InvoiceLine_by_InvoiceId.fields=InvoiceLineId,UnitPrice,Quantity"),
+        "{ Invoice(limit: 3) { InvoiceId Total InvoiceLine_by_InvoiceId { InvoiceLineId UnitPrice Quantity } } }", "Invoice";
+    fragment_spread:
+        &format!("{T}/Album?fields=AlbumId,Title&limit=4"),
+        "fragment F on Album { AlbumId Title } { Album(limit: 4) { ...F } }", "Album";
+    inline_fragment_and_skip:
+        &format!("{T}/Album?fields=AlbumId,Title&limit=4"),
+        "{ Album(limit: 4) { ... on Album { AlbumId } Title ArtistId @skip(if: true) } }", "Album";
+}
+
+#[tokio::test]
+async fn by_primary_key() {
+    let Some(s) = crate::start().await else {
+        return;
+    };
+    let (_, rest) = s.get(&format!("{T}/Album/10?fields=AlbumId,Title")).await;
+    let gql = s
+        .graphql("{ Album_by_pk(AlbumId: 10) { AlbumId Title } }", json!({}))
+        .await;
+    assert_eq!(data(&s, &gql, "Album_by_pk"), &rest);
+
+    let (_, rest) = s
+        .get(&format!(
+            "{T}/Track/5?fields=Name&related=Album_by_AlbumId&Album_by_AlbumId.fields=Title"
+        ))
+        .await;
+    let gql = s
+        .graphql(
+            "{ Track_by_pk(TrackId: 5) { Name Album_by_AlbumId { Title } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(data(&s, &gql, "Track_by_pk"), &rest);
+
+    // A composite key, and a key that matches nothing.
+    let (_, rest) = s.get(&format!("{T}/PlaylistTrack/1,3402")).await;
+    let gql = s
+        .graphql(
+            "{ PlaylistTrack_by_pk(PlaylistId: 1, TrackId: 3402) { PlaylistId TrackId } none: Album_by_pk(AlbumId: 999999) { Title } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(data(&s, &gql, "PlaylistTrack_by_pk"), &rest);
+    assert_eq!(gql["data"]["none"], Value::Null);
+}
+
+#[tokio::test]
+async fn aggregates() {
+    let Some(s) = crate::start().await else {
+        return;
+    };
+    let (_, rest) = s
+        .get(&format!(
+            "{T}/Track?fields=COUNT(*),SUM(Milliseconds),AVG(Milliseconds),MIN(Name),MAX(Milliseconds)&filter=GenreId%20%3D%201"
+        ))
+        .await;
+    let r = &rest["resource"][0];
+    let gql = s
+        .graphql(
+            "{ Track_aggregate(where: {GenreId: {_eq: 1}}) { count sum { Milliseconds } avg { Milliseconds } min { Name } max { Milliseconds } } }",
+            json!({}),
+        )
+        .await;
+    let a = data(&s, &gql, "Track_aggregate");
+    assert_eq!(a["count"], r["COUNT(*)"]);
+    assert!(a["count"].as_i64().is_some_and(|n| n > 100), "{a}");
+    assert_eq!(a["sum"]["Milliseconds"], r["SUM(Milliseconds)"]);
+    assert_eq!(a["avg"]["Milliseconds"], r["AVG(Milliseconds)"]);
+    assert_eq!(a["min"]["Name"], r["MIN(Name)"]);
+    assert_eq!(a["max"]["Milliseconds"], r["MAX(Milliseconds)"]);
+
+    let (_, all) = s.get(&format!("{T}/Album?fields=COUNT(*)")).await;
+    let gql = s.graphql("{ Album_aggregate { count } }", json!({})).await;
+    assert_eq!(
+        data(&s, &gql, "Album_aggregate")["count"],
+        all["resource"][0]["COUNT(*)"]
+    );
+}
+
+#[tokio::test]
+async fn variables_and_aliases() {
+    let Some(s) = crate::start().await else {
+        return;
+    };
+    let (_, rest) = s
+        .get(&format!(
+            "{T}/Track?fields=TrackId,Name&filter=GenreId%20%3D%202&limit=10"
+        ))
+        .await;
+    let gql = s
+        .graphql(
+            "query Q($g: Int!, $n: Int = 10) { Track(where: {GenreId: {_eq: $g}}, limit: $n) { TrackId Name } }",
+            json!({ "g": 2 }),
+        )
+        .await;
+    assert_eq!(data(&s, &gql, "Track"), &rest["resource"]);
+
+    let (_, first) = s.get(&format!("{T}/Album?fields=AlbumId&limit=2")).await;
+    let (_, next) = s
+        .get(&format!("{T}/Album?fields=AlbumId&limit=2&offset=2"))
+        .await;
+    let gql = s
+        .graphql(
+            "{ a: Album(limit: 2) { id: AlbumId } b: Album(limit: 2, offset: 2) { AlbumId } __typename }",
+            json!({}),
+        )
+        .await;
+    let ids = |v: &Value| -> Vec<Value> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.as_object().unwrap().values().next().unwrap().clone())
+            .collect()
+    };
+    assert_eq!(ids(&gql["data"]["a"]), ids(&first["resource"]));
+    assert_eq!(ids(&gql["data"]["b"]), ids(&next["resource"]));
+    assert_eq!(
+        gql["data"]["a"][0]
+            .as_object()
+            .unwrap()
+            .keys()
+            .next()
+            .unwrap(),
+        "id"
+    );
+    assert_eq!(gql["data"]["__typename"], "Query");
+}
+
+#[tokio::test]
+async fn keys_follow_the_selection() {
+    let Some(s) = crate::start().await else {
+        return;
+    };
+    let gql = s
+        .graphql(
+            "{ Album(limit: 1) { Title __typename Artist_by_ArtistId { Name } AlbumId t2: Title } }",
+            json!({}),
+        )
+        .await;
+    let row = data(&s, &gql, "Album")[0].as_object().unwrap().clone();
+    let keys: Vec<&str> = row.keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        ["Title", "__typename", "Artist_by_ArtistId", "AlbumId", "t2"]
+    );
+    assert_eq!(row["__typename"], "Album");
+    assert_eq!(row["Title"], row["t2"]);
+}
+
+#[tokio::test]
+async fn bad_queries_answer_errors() {
+    let Some(s) = crate::start().await else {
+        return;
+    };
+    for (query, says) in [
+        ("{ Album { Nope } }", "Unknown field"),
+        (
+            "{ Album(where: {Title: {_eq: 5}}) { Title } }",
+            "Invalid value",
+        ),
+        ("{ Album( ", "expected"),
+        ("{ Album(limit: -1) { Title } }", "limit"),
+        (
+            "{ Album(order_by: [{Title: asc_nulls_first}]) { Title } }",
+            "not supported yet",
+        ),
+        (
+            "{ __schema { queryType { name } } Album { Title } }",
+            "separate requests",
+        ),
+        ("mutation { x }", "mutation"),
+    ] {
+        let body = s.graphql(query, json!({})).await;
+        let errors = body["errors"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{query}: no errors in {body}"));
+        let message = errors[0]["message"].as_str().unwrap_or_default();
+        assert!(
+            message.to_lowercase().contains(&says.to_lowercase()),
+            "{query}: {message}"
+        );
+        assert!(errors[0]["extensions"]["code"].is_string(), "{body}");
+    }
+    // Introspection alone works.
+    let body = s
+        .graphql("{ __schema { queryType { name } } }", json!({}))
+        .await;
+    // (On PostgreSQL the harness spells the key `name` as the column `Name`.)
+    let query_type = body["data"]["__schema"]["queryType"].as_object().unwrap();
+    assert_eq!(query_type.values().next().unwrap(), "Query", "{body}");
+}
