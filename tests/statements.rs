@@ -31,11 +31,15 @@ async fn nested_reads_run_one_statement_per_level_whatever_the_rows() {
         let albums = body["data"]["Album"].as_array().unwrap();
         assert_eq!(albums.len(), limit, "{body}");
         // Every album has its artist and its tracks, each track its genre.
-        assert!(albums.iter().all(|a| a["Artist_by_ArtistId"]["Name"].is_string()));
+        assert!(
+            albums
+                .iter()
+                .all(|a| a["Artist_by_ArtistId"]["Name"].is_string())
+        );
         assert!(albums.iter().all(|a| {
-            a["Track_by_AlbumId"]
-                .as_array()
-                .is_some_and(|t| !t.is_empty() && t.iter().all(|t| t["Genre_by_GenreId"].is_object()))
+            a["Track_by_AlbumId"].as_array().is_some_and(|t| {
+                !t.is_empty() && t.iter().all(|t| t["Genre_by_GenreId"].is_object())
+            })
         }));
         counts.push(after - before);
     }

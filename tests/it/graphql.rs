@@ -332,3 +332,239 @@ async fn bad_queries_answer_errors() {
     let query_type = body["data"]["__schema"]["queryType"].as_object().unwrap();
     assert_eq!(query_type.values().next().unwrap(), "Query", "{body}");
 }
+
+#[tokio::test]
+async fn insert_many_with_returning() {
+    let Some(s) = crate::start().await else {
+        return;
+    };
+    let before = s.count("Artist").await;
+    let body = s
+        .graphql(
+            "mutation { insert_Artist(objects: [{Name: \"Zq one\"}, {Name: \"Zq two\"}]) { affected_rows returning { ArtistId Name } } }",
+            json!({}),
+        )
+        .await;
+    let r = data(&s, &body, "insert_Artist");
+    assert_eq!(r["affected_rows"], 2, "{body}");
+    let returned = r["returning"].as_array().unwrap();
+    let names: Vec<&str> = returned
+        .iter()
+        .map(|x| x["Name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Zq one", "Zq two"]);
+    assert_eq!(s.count("Artist").await, before + 2);
+    // What came back is what is stored.
+    for row in returned {
+        let (_, rest) = s.get(&format!("{T}/Artist/{}", row["ArtistId"])).await;
+        assert_eq!(&rest, row);
+    }
+}
+
+#[tokio::test]
+async fn update_and_delete_by_filter_and_by_pk() {
+    let Some(s) = crate::start().await else {
+        return;
+    };
+    let body = s
+        .graphql(
+            "mutation { update_Album(where: {ArtistId: {_eq: 1}}, _set: {Title: \"Zq\"}) { affected_rows returning { AlbumId Title } } }",
+            json!({}),
+        )
+        .await;
+    let r = data(&s, &body, "update_Album");
+    assert_eq!(r["affected_rows"], 2, "{body}");
+    assert!(
+        r["returning"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["Title"] == "Zq")
+    );
+    let (_, rest) = s
+        .get(&format!("{T}/Album?filter=ArtistId%20%3D%201&fields=Title"))
+        .await;
+    assert!(
+        rest["resource"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["Title"] == "Zq")
+    );
+
+    let body = s
+        .graphql(
+            "mutation($id: Int!) { update_Album_by_pk(pk_columns: {AlbumId: $id}, _set: {Title: \"Zr\"}) { AlbumId Title } }",
+            json!({ "id": 5 }),
+        )
+        .await;
+    assert_eq!(
+        data(&s, &body, "update_Album_by_pk")["Title"],
+        "Zr",
+        "{body}"
+    );
+    let body = s
+        .graphql(
+            "mutation { update_Album_by_pk(pk_columns: {AlbumId: 999999}, _set: {Title: \"x\"}) { AlbumId } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(data(&s, &body, "update_Album_by_pk"), &Value::Null);
+
+    // Deletes answer with the rows as they were.
+    let before = s.count("PlaylistTrack").await;
+    let body = s
+        .graphql(
+            "mutation { delete_PlaylistTrack(where: {PlaylistId: {_eq: 18}}) { affected_rows returning { TrackId } } }",
+            json!({}),
+        )
+        .await;
+    let r = data(&s, &body, "delete_PlaylistTrack");
+    let n = r["affected_rows"].as_i64().unwrap();
+    assert!(n > 0, "{body}");
+    assert_eq!(r["returning"].as_array().unwrap().len() as i64, n);
+    assert_eq!(s.count("PlaylistTrack").await, before - n);
+
+    let body = s
+        .graphql(
+            "mutation { delete_PlaylistTrack_by_pk(PlaylistId: 1, TrackId: 3402) { PlaylistId TrackId } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        data(&s, &body, "delete_PlaylistTrack_by_pk")["TrackId"],
+        3402,
+        "{body}"
+    );
+    assert_eq!(s.count("PlaylistTrack").await, before - n - 1);
+}
+
+/// The error of the first field, checked for its path and code.
+fn error_of(body: &Value, path: &str, code: &str) -> String {
+    assert_eq!(body["data"], Value::Null, "{body}");
+    let e = &body["errors"][0];
+    let p = e["path"][0].as_str().unwrap_or_default().to_lowercase();
+    assert_eq!(p, path.to_lowercase(), "{body}");
+    assert_eq!(e["extensions"]["code"], code, "{body}");
+    e["message"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_failing_record_rolls_back_the_whole_insert() {
+    let Some(s) = crate::start().await else {
+        return;
+    };
+    let before = s.count("Artist").await;
+    let body = s
+        .graphql(
+            "mutation { insert_Artist(objects: [{Name: \"Zq fine\"}, {ArtistId: 1, Name: \"Zq taken\"}]) { affected_rows } }",
+            json!({}),
+        )
+        .await;
+    let msg = error_of(&body, "insert_Artist", "CONFLICT");
+    assert!(
+        msg.contains("Record 1") && msg.contains("Nothing was written"),
+        "{msg}"
+    );
+    assert_eq!(s.count("Artist").await, before);
+}
+
+#[tokio::test]
+async fn constraint_errors_surface_with_a_code() {
+    let Some(s) = crate::start().await else {
+        return;
+    };
+    let before = s.count("Album").await;
+    let body = s
+        .graphql(
+            "mutation { insert_Album(objects: [{Title: \"Zq\", ArtistId: 999999}]) { affected_rows } }",
+            json!({}),
+        )
+        .await;
+    let msg = error_of(&body, "insert_Album", "CONFLICT");
+    assert!(msg.contains("relation"), "{msg}");
+    let body = s
+        .graphql(
+            "mutation { insert_Album(objects: [{ArtistId: 1}]) { affected_rows } }",
+            json!({}),
+        )
+        .await;
+    let msg = error_of(&body, "insert_Album", "BAD_REQUEST");
+    assert!(msg.contains("Title"), "{msg}");
+    // An artist with albums cannot go.
+    let body = s
+        .graphql(
+            "mutation { delete_Artist_by_pk(ArtistId: 1) { ArtistId } }",
+            json!({}),
+        )
+        .await;
+    error_of(&body, "delete_Artist_by_pk", "CONFLICT");
+    assert_eq!(s.count("Album").await, before);
+    assert!(
+        !s.graphql("{ Artist_by_pk(ArtistId: 1) { Name } }", json!({}))
+            .await["data"]
+            .is_null()
+    );
+}
+
+#[tokio::test]
+async fn depth_and_complexity_are_limited() {
+    let Some(s) = crate::start().await else {
+        return;
+    };
+    // Artist → albums → artist → … 16 levels (the default limit is 15).
+    let mut deep = String::from("{ Artist(limit: 1) { ");
+    for n in 0..16 {
+        deep.push_str(if n % 2 == 0 {
+            "Album_by_ArtistId { "
+        } else {
+            "Artist_by_ArtistId { "
+        });
+    }
+    deep.push_str("Name");
+    deep.push_str(&" }".repeat(18));
+    let body = s.graphql(&deep, json!({})).await;
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nested too deep"),
+        "{body}"
+    );
+
+    let wide: String = (0..1100).map(|n| format!("f{n}: Title ")).collect();
+    let body = s
+        .graphql(&format!("{{ Album(limit: 1) {{ {wide} }} }}"), json!({}))
+        .await;
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("too complex"),
+        "{body}"
+    );
+
+    // Per service: a shallow one refuses what the default allows.
+    s.add_chinook_service("shallow", json!({ "graphql_max_depth": 2 }))
+        .await;
+    let (_, body) = s
+        .post(
+            "/shallow/graphql",
+            json!({ "query": s.path("{ Album(limit: 1) { Artist_by_ArtistId { Name } } }") }),
+        )
+        .await;
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nested too deep"),
+        "{body}"
+    );
+    let (_, body) = s
+        .post(
+            "/shallow/graphql",
+            json!({ "query": s.path("{ Album(limit: 1) { Title } }") }),
+        )
+        .await;
+    assert!(body.get("errors").is_none(), "{body}");
+}

@@ -10,11 +10,13 @@
 use std::sync::Arc;
 
 use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, Field, OperationDefinition, Selection, SelectionSet,
+    DocumentOperations, ExecutableDocument, Field, OperationDefinition, OperationType, Selection,
+    SelectionSet,
 };
 use async_graphql::{Positioned, Value as GqlValue, Variables};
 use serde_json::Value as Json;
 
+use super::mutate;
 use super::schema::{FieldKind, GraphCatalog, ObjectInfo, Root};
 use crate::error::ApiError;
 use crate::query::document::write_str;
@@ -71,7 +73,7 @@ impl<'d> Operation<'d> {
     }
 
     /// The fields of a selection set on `type_name`, fragments expanded.
-    fn fields<'a>(&'a self, set: &'a SelectionSet, type_name: &str) -> Vec<&'a Field> {
+    pub(super) fn fields<'a>(&'a self, set: &'a SelectionSet, type_name: &str) -> Vec<&'a Field> {
         let mut out = Vec::new();
         self.collect(set, type_name, &mut out);
         out
@@ -135,7 +137,7 @@ impl<'d> Operation<'d> {
             .unwrap_or(GqlValue::Null)
     }
 
-    fn arg(&self, f: &Field, name: &str) -> Option<GqlValue> {
+    pub(super) fn arg(&self, f: &Field, name: &str) -> Option<GqlValue> {
         f.get_argument(name)
             .map(|v| self.value(&v.node))
             .filter(|v| *v != GqlValue::Null)
@@ -143,10 +145,14 @@ impl<'d> Operation<'d> {
 
     /// Runs every root field and writes `{"data":{…}}` (or the errors).
     pub async fn run(&self, svc: &Service, gql: &GraphCatalog) -> Result<Vec<u8>, FieldError> {
+        let root_type = match self.op.ty {
+            OperationType::Mutation => "Mutation",
+            _ => "Query",
+        };
         let mut out = Vec::with_capacity(256);
         out.extend_from_slice(b"{\"data\":{");
         for (n, f) in self
-            .fields(&self.op.selection_set.node, "Query")
+            .fields(&self.op.selection_set.node, root_type)
             .into_iter()
             .enumerate()
         {
@@ -162,7 +168,7 @@ impl<'d> Operation<'d> {
             out.push(b':');
             let name = f.name.node.as_str();
             if name == "__typename" {
-                write_str("Query", &mut out);
+                write_str(root_type, &mut out);
                 continue;
             }
             match gql.roots.get(name) {
@@ -196,9 +202,13 @@ impl<'d> Operation<'d> {
                     let json = self.aggregate(svc, info, ty, f).await.map_err(fail)?;
                     out.extend_from_slice(json.as_bytes());
                 }
+                Some(root) => {
+                    let json = mutate::run(self, svc, gql, root, f).await.map_err(fail)?;
+                    out.extend_from_slice(&json);
+                }
                 None => {
                     return Err(fail(ApiError::bad_request(format!(
-                        "Unknown field '{name}' on type 'Query'."
+                        "Unknown field '{name}' on type '{root_type}'."
                     ))));
                 }
             }
@@ -223,7 +233,7 @@ impl<'d> Operation<'d> {
     }
 
     /// The fields, relations and shape of `f`'s selection on type `ty`.
-    fn selection_input(
+    pub(super) fn selection_input(
         &self,
         gql: &GraphCatalog,
         ty: &str,
@@ -375,13 +385,13 @@ impl<'d> Operation<'d> {
     }
 }
 
-fn response_key(f: &Field) -> &str {
+pub(super) fn response_key(f: &Field) -> &str {
     f.alias
         .as_ref()
         .map_or(f.name.node.as_str(), |a| a.node.as_str())
 }
 
-fn object<'g>(gql: &'g GraphCatalog, ty: &str) -> Result<&'g ObjectInfo, ApiError> {
+pub(super) fn object<'g>(gql: &'g GraphCatalog, ty: &str) -> Result<&'g ObjectInfo, ApiError> {
     gql.objects
         .get(ty)
         .ok_or_else(|| ApiError::bad_request(format!("Unknown type '{ty}'.")))
@@ -392,14 +402,14 @@ async fn read(svc: &Service, info: &ObjectInfo, input: &ReadInput) -> Result<Vec
     Ok(svc.runtime.read_json(Arc::new(plan)).await?)
 }
 
-fn ident(column: &str) -> Ident {
+pub(super) fn ident(column: &str) -> Ident {
     Ident {
         name: column.to_owned(),
         pos: 0,
     }
 }
 
-fn literal(v: &GqlValue) -> Result<Literal, ApiError> {
+pub(super) fn literal(v: &GqlValue) -> Result<Literal, ApiError> {
     Ok(match v {
         GqlValue::Null => Literal::Null,
         GqlValue::Boolean(b) => Literal::Bool(*b),
@@ -426,7 +436,7 @@ fn count_arg(v: Option<GqlValue>, what: &str) -> Result<Option<u64>, ApiError> {
 
 /// `T_bool_exp` → the filter AST (`None` for `{}`): keys of one object AND
 /// together, as do the operators of one column.
-fn bool_exp(info: &ObjectInfo, v: &GqlValue) -> Result<Option<Expr>, ApiError> {
+pub(super) fn bool_exp(info: &ObjectInfo, v: &GqlValue) -> Result<Option<Expr>, ApiError> {
     let GqlValue::Object(map) = v else {
         return Ok(None);
     };

@@ -9,6 +9,8 @@
 //! benchmark holds GraphQL to 0.8× of the same REST read.
 
 pub mod exec;
+pub mod graphiql;
+pub mod mutate;
 pub mod names;
 pub mod schema;
 
@@ -31,6 +33,7 @@ use exec::{FieldError, Operation};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v2/{service}/graphql", post(execute))
+        .merge(graphiql::router())
         .method_not_allowed_fallback(crate::error::method_not_allowed)
 }
 

@@ -36,12 +36,17 @@ pub struct ObjectInfo {
     pub key: Vec<(String, String)>,
 }
 
-/// A root query field.
+/// A root field of `Query` or `Mutation`; each names its table's object type.
 #[derive(Debug, Clone)]
 pub enum Root {
     List(String),
     ByPk(String),
     Aggregate(String),
+    Insert(String),
+    Update(String),
+    Delete(String),
+    UpdateByPk(String),
+    DeleteByPk(String),
 }
 
 /// Per-service limits against abusive queries.
@@ -135,7 +140,7 @@ fn list_args(field: Field, type_name: &str) -> Field {
 
 pub fn build(catalog: &Catalog, limits: QueryLimits) -> Result<GraphCatalog, SchemaError> {
     let mut types = Scope::default();
-    for fixed in ["Query", "order_by"]
+    for fixed in ["Query", "Mutation", "order_by"]
         .into_iter()
         .chain(BUILTIN_SCALARS)
         .chain(CUSTOM_SCALARS)
@@ -154,10 +159,12 @@ pub fn build(catalog: &Catalog, limits: QueryLimits) -> Result<GraphCatalog, Sch
         .collect();
 
     let mut query = Object::new("Query");
+    let mut mutation = Object::new("Mutation");
     let mut registered: Vec<async_graphql::dynamic::Type> = Vec::new();
     let mut used_scalars: Vec<&'static str> = Vec::new();
     let mut roots = HashMap::new();
     let mut objects = HashMap::new();
+    let mut writes = 0;
 
     for (ty, table) in &tables {
         let mut fields = Scope::default();
@@ -181,7 +188,9 @@ pub fn build(catalog: &Catalog, limits: QueryLimits) -> Result<GraphCatalog, Sch
         let mut numeric = Vec::new();
         let mut ordered = Vec::new();
         let mut key = Vec::new();
+        let mut column_fields = Vec::new();
         for (name, c) in table.columns.iter().map(|c| (fields.claim(&c.name), c)) {
+            column_fields.push((name.clone(), c));
             let scalar = scalar_of(c);
             if !used_scalars.contains(&scalar) {
                 used_scalars.push(scalar);
@@ -311,6 +320,86 @@ pub fn build(catalog: &Catalog, limits: QueryLimits) -> Result<GraphCatalog, Sch
         );
         roots.insert(agg, Root::Aggregate(ty.clone()));
 
+        // Writes: tables with a primary key (rows must be told apart), not views.
+        if !key.is_empty() && !table.is_view {
+            let mut insert_input = InputObject::new(format!("{ty}_insert_input"));
+            let mut set_input = InputObject::new(format!("{ty}_set_input"));
+            let mut pk_input = InputObject::new(format!("{ty}_pk_columns_input"));
+            for (name, c) in &column_fields {
+                insert_input =
+                    insert_input.field(InputValue::new(name, TypeRef::named(scalar_of(c))));
+                set_input = set_input.field(InputValue::new(name, TypeRef::named(scalar_of(c))));
+            }
+            for (name, col) in &key {
+                let scalar = table.column(col).map_or("String", scalar_of);
+                pk_input = pk_input.field(InputValue::new(name, TypeRef::named_nn(scalar)));
+            }
+            let response = Object::new(format!("{ty}_mutation_response"))
+                .field(unresolved("affected_rows", TypeRef::named_nn(TypeRef::INT)))
+                .field(unresolved(
+                    "returning",
+                    TypeRef::named_nn_list_nn(ty.as_str()),
+                ));
+            let resp_type = format!("{ty}_mutation_response");
+            let where_arg =
+                || InputValue::new("where", TypeRef::named_nn(format!("{ty}_bool_exp")));
+            let set_arg = || InputValue::new("_set", TypeRef::named(format!("{ty}_set_input")));
+            let m = [
+                (
+                    format!("insert_{ty}"),
+                    Root::Insert(ty.clone()),
+                    unresolved(&format!("insert_{ty}"), TypeRef::named(resp_type.as_str()))
+                        .argument(InputValue::new(
+                            "objects",
+                            TypeRef::named_nn_list_nn(format!("{ty}_insert_input")),
+                        )),
+                ),
+                (
+                    format!("update_{ty}"),
+                    Root::Update(ty.clone()),
+                    unresolved(&format!("update_{ty}"), TypeRef::named(resp_type.as_str()))
+                        .argument(where_arg())
+                        .argument(set_arg()),
+                ),
+                (
+                    format!("delete_{ty}"),
+                    Root::Delete(ty.clone()),
+                    unresolved(&format!("delete_{ty}"), TypeRef::named(resp_type.as_str()))
+                        .argument(where_arg()),
+                ),
+                (
+                    format!("update_{ty}_by_pk"),
+                    Root::UpdateByPk(ty.clone()),
+                    unresolved(&format!("update_{ty}_by_pk"), TypeRef::named(ty.as_str()))
+                        .argument(InputValue::new(
+                            "pk_columns",
+                            TypeRef::named_nn(format!("{ty}_pk_columns_input")),
+                        ))
+                        .argument(set_arg()),
+                ),
+                (
+                    format!("delete_{ty}_by_pk"),
+                    Root::DeleteByPk(ty.clone()),
+                    key.iter().fold(
+                        unresolved(&format!("delete_{ty}_by_pk"), TypeRef::named(ty.as_str())),
+                        |f, (name, col)| {
+                            let scalar = table.column(col).map_or("String", scalar_of);
+                            f.argument(InputValue::new(name, TypeRef::named_nn(scalar)))
+                        },
+                    ),
+                ),
+            ];
+            for (name, root, field) in m {
+                mutation = mutation.field(field);
+                roots.insert(name, root);
+            }
+            registered.push(insert_input.into());
+            registered.push(set_input.into());
+            registered.push(pk_input.into());
+            registered.push(response.into());
+            writes += 1;
+        }
+
         registered.push(object.into());
         registered.push(bool_exp.into());
         registered.push(order_by.into());
@@ -333,7 +422,7 @@ pub fn build(catalog: &Catalog, limits: QueryLimits) -> Result<GraphCatalog, Sch
         ));
     }
 
-    let mut builder = Schema::build("Query", None, None)
+    let mut builder = Schema::build("Query", (writes > 0).then_some("Mutation"), None)
         .extension(super::ValidateOnly)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
@@ -361,6 +450,9 @@ pub fn build(catalog: &Catalog, limits: QueryLimits) -> Result<GraphCatalog, Sch
     }
     for ty in registered {
         builder = builder.register(ty);
+    }
+    if writes > 0 {
+        builder = builder.register(mutation);
     }
     Ok(GraphCatalog {
         schema: builder.finish()?,

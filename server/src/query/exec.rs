@@ -61,7 +61,9 @@ pub fn classify(e: &DbErr) -> ExecError {
         _ => {
             let text = e.to_string();
             let lower = text.to_ascii_lowercase();
-            if let Some(col) = not_null_column(&text) {
+            if let Some(col) = not_null_column(&text)
+                .or_else(|| no_default_column(&text))
+                .or_else(|| pg_null_column(&text)) {
                 ExecError::Invalid(format!("Field '{col}' is required (it cannot be null)."))
             } else if lower.contains("not null") || lower.contains("cannot be null") || lower.contains("null value in column") {
                 ExecError::Invalid("A required field is missing (it cannot be null).".into())
@@ -122,6 +124,23 @@ fn refusal(e: &DbErr) -> String {
     let first = m.lines().next().unwrap_or_default();
     let short: String = first.chars().take(200).collect();
     short.trim_end_matches('.').to_owned()
+}
+
+/// PostgreSQL says `null value in column "title" of relation "album" violates…`.
+fn pg_null_column(text: &str) -> Option<String> {
+    let rest = text.split("null value in column \"").nth(1)?;
+    rest.split('"')
+        .next()
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned)
+}
+
+/// MySQL/MariaDB (strict mode) say `Field 'Title' doesn't have a default value`
+/// for a NOT NULL column left out of an insert.
+fn no_default_column(text: &str) -> Option<String> {
+    let (head, _) = text.split_once("' doesn't have a default value")?;
+    let (_, col) = head.rsplit_once("Field '")?;
+    Some(col.to_owned())
 }
 
 /// SQLite says `NOT NULL constraint failed: Album.Title`: name the field.

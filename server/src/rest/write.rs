@@ -69,7 +69,7 @@ fn single(body: Option<Json>) -> ApiResult<Map<String, Json>> {
     Ok(list.remove(0))
 }
 
-fn writable(svc: &Service, table: &Table) -> ApiResult<()> {
+pub(crate) fn writable(svc: &Service, table: &Table) -> ApiResult<()> {
     if svc.runtime.config.read_only {
         return Err(ApiError::Forbidden(format!(
             "Service '{}' is read-only.",
