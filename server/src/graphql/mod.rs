@@ -17,6 +17,7 @@ pub mod schema;
 use std::sync::Arc;
 
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute};
+use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{Response as GqlResponse, ServerError, Value as GqlValue};
 use axum::Router;
 use axum::body::Bytes;
@@ -29,6 +30,7 @@ use crate::error::{ApiError, REQUEST_ID};
 use crate::rest::Service;
 use crate::state::AppState;
 use exec::{FieldError, Operation};
+use schema::GraphCatalog;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -80,7 +82,7 @@ async fn execute(svc: Service, body: Bytes) -> Response {
             );
         }
     };
-    let mut request: async_graphql::Request = match serde_json::from_slice(&body) {
+    let request: async_graphql::Request = match serde_json::from_slice(&body) {
         Ok(r) => r,
         Err(e) => {
             return errors(
@@ -95,39 +97,30 @@ async fn execute(svc: Service, body: Bytes) -> Response {
             );
         }
     };
-    let doc = match request.parsed_query() {
-        Ok(doc) => doc.clone(),
-        Err(e) => return errors(StatusCode::OK, vec![server_error_json(&e)]),
-    };
-    let names = Operation::new(
-        &doc,
-        request.operation_name.as_deref(),
-        request.variables.clone(),
-    )
-    .map(|op| op.root_names())
-    .unwrap_or_default();
-    let introspection = names.iter().any(|n| n == "__schema" || n == "__type");
-    let data = names.iter().any(|n| !n.starts_with("__"));
-    if introspection && data {
-        return errors(
-            StatusCode::OK,
-            vec![error_json(
-                "Ask for the schema (__schema, __type) and for data in separate requests.",
-                None,
-                "BAD_REQUEST",
-            )],
-        );
-    }
-    if !data {
-        return answer(gql.schema.execute(request).await);
-    }
-
     let operation_name = request.operation_name.clone();
     let variables = request.variables.clone();
-    let validated = gql.schema.execute(request.data(PlannedByUs)).await;
-    if !validated.errors.is_empty() {
-        return answer(validated);
-    }
+    // Validation also checks variable values, so only documents sent without
+    // variables are taken from the cache of validated ones.
+    let cache_key = request.variables.is_empty().then(|| {
+        format!(
+            "{}\u{0}{}",
+            request.operation_name.as_deref().unwrap_or_default(),
+            request.query
+        )
+    });
+    let cached = cache_key.as_ref().and_then(|k| gql.validated.get(k));
+    let doc = match cached {
+        Some(doc) => doc,
+        None => match validate(&gql, request).await {
+            Ok(doc) => {
+                if let Some(k) = cache_key {
+                    gql.validated.insert(k, doc.clone());
+                }
+                doc
+            }
+            Err(answered) => return answered,
+        },
+    };
     let Some(op) = Operation::new(&doc, operation_name.as_deref(), variables) else {
         return errors(
             StatusCode::OK,
@@ -149,6 +142,46 @@ async fn execute(svc: Service, body: Bytes) -> Response {
             (StatusCode::OK, axum::Json(body)).into_response()
         }
     }
+}
+
+/// Parses and validates a request whose data `exec` is to read or write. The
+/// `Err` is the answer already: introspection (async-graphql answers it), or
+/// an error (a request mixing introspection with data is one).
+async fn validate(
+    gql: &GraphCatalog,
+    mut request: async_graphql::Request,
+) -> Result<Arc<ExecutableDocument>, Response> {
+    let doc = match request.parsed_query() {
+        Ok(doc) => doc.clone(),
+        Err(e) => return Err(errors(StatusCode::OK, vec![server_error_json(&e)])),
+    };
+    let names = Operation::new(
+        &doc,
+        request.operation_name.as_deref(),
+        request.variables.clone(),
+    )
+    .map(|op| op.root_names())
+    .unwrap_or_default();
+    let introspection = names.iter().any(|n| n == "__schema" || n == "__type");
+    let data = names.iter().any(|n| !n.starts_with("__"));
+    if introspection && data {
+        return Err(errors(
+            StatusCode::OK,
+            vec![error_json(
+                "Ask for the schema (__schema, __type) and for data in separate requests.",
+                None,
+                "BAD_REQUEST",
+            )],
+        ));
+    }
+    if !data {
+        return Err(answer(gql.schema.execute(request).await));
+    }
+    let validated = gql.schema.execute(request.data(PlannedByUs)).await;
+    if !validated.errors.is_empty() {
+        return Err(answer(validated));
+    }
+    Ok(Arc::new(doc))
 }
 
 /// async-graphql's own answer (introspection, validation errors), with

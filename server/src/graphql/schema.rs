@@ -58,6 +58,10 @@ pub struct QueryLimits {
 
 pub struct GraphCatalog {
     pub schema: Schema,
+    /// Documents that passed validation against `schema`, by operation name
+    /// and query text: an application sends the same few queries over and
+    /// over, and validation cost more than planning and running W4's read.
+    pub validated: moka::sync::Cache<String, Arc<async_graphql::parser::types::ExecutableDocument>>,
     pub roots: HashMap<String, Root>,
     /// Object type name → table.
     pub objects: HashMap<String, ObjectInfo>,
@@ -70,6 +74,9 @@ impl std::fmt::Debug for GraphCatalog {
             .finish_non_exhaustive()
     }
 }
+
+/// Validated documents kept per service.
+const VALIDATED_DOCUMENTS: u64 = 1000;
 
 /// The order of `order_by` values, as Hasura spells them.
 pub const ORDER_BY: [&str; 6] = [
@@ -456,6 +463,7 @@ pub fn build(catalog: &Catalog, limits: QueryLimits) -> Result<GraphCatalog, Sch
     }
     Ok(GraphCatalog {
         schema: builder.finish()?,
+        validated: moka::sync::Cache::new(VALIDATED_DOCUMENTS),
         roots,
         objects,
     })
