@@ -116,3 +116,37 @@ for w in W1 W2 W3; do
     "$(tr '\n' ' ' <"$WORK/$w.a")" "$(tr '\n' ' ' <"$WORK/$w.s")" "$(tr '\n' ' ' <"$WORK/$w.p")"
 done
 echo "targets (apiforge / pgbench as given): W2 >= 0.5, W1 >= 0.4"
+
+# W4 = W1 and W5 = W3 as GraphQL, each interleaved with its REST twin.
+G="http://127.0.0.1:$PORT/api/v2/chinook/graphql"
+gql_body() { printf 'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = %s\n' "'$1'" >"$WORK/$2.lua"; }
+COLS="track_id name album_id media_type_id genre_id composer milliseconds bytes unit_price"
+gql_body "{\"query\":\"{ track(where: {genre_id: {_eq: 1}}, order_by: [{track_id: asc}], limit: 100) { $COLS } }\"}" W4
+gql_body "{\"query\":\"{ album(limit: 50, order_by: [{album_id: asc}]) { album_id title artist_id artist_by_artist_id { artist_id name } track_by_album_id { $COLS } } }\"}" W5
+latency() {
+  wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -H "Authorization: Bearer $TOKEN" "$@" | awk '
+    function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
+    /^ +50%/ { p50 = ms($2) } /^ +99%/ { p99 = ms($2) } /^Requests\/sec/ { rps = $2 } /Non-2xx/ { bad = $NF }
+    END { if (bad > 0) { print "non-2xx responses: " bad > "/dev/stderr"; exit 1 } printf "%.0f %.2f %.2f\n", rps, p50, p99 }'
+}
+for w in W4 W5; do
+  out=$(curl -s -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+    -d "$(sed -n "s/^wrk.body = '\(.*\)'$/\1/p" "$WORK/$w.lua")" "$G")
+  case $out in '{"data":{'*) ;; *) echo "$w answered: ${out:0:300}"; exit 1;; esac
+done
+echo
+printf '%-4s %10s %9s %9s   %-4s %10s %9s %9s %7s\n' wl req/s p50_ms p99_ms rest req/s p50_ms p99_ms ratio
+for pair in W4:W1 W5:W3; do
+  g=${pair%:*}; r=${pair#*:}
+  : >"$WORK/$g.g"; : >"$WORK/$g.r"
+  for _ in $(seq 1 "$RUNS"); do
+    latency -s "$WORK/$g.lua" "$G" >>"$WORK/$g.g"
+    latency "${URL[$r]}" >>"$WORK/$g.r"
+  done
+  col() { cut -d' ' -f"$2" "$1" | median; }
+  printf '%-4s %10s %9s %9s   %-4s %10s %9s %9s %7s\n' "$g" "$(col "$WORK/$g.g" 1)" "$(col "$WORK/$g.g" 2)" "$(col "$WORK/$g.g" 3)" \
+    "$r" "$(col "$WORK/$g.r" 1)" "$(col "$WORK/$g.r" 2)" "$(col "$WORK/$g.r" 3)" \
+    "$(awk -v a="$(col "$WORK/$g.g" 1)" -v b="$(col "$WORK/$g.r" 1)" 'BEGIN { printf "%.2f", a / b }')"
+done
+echo "targets: W4 >= 0.8 x W1, W5 >= 0.8 x W3 (same run)"
+echo "apiforge peak RSS = $(awk '/VmHWM/ { printf "%.1f MB", $2 / 1024 }' "/proc/$SRV/status")"

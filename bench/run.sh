@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Load benchmark of the demo server (W1–W3) with datasette side by side (W1, W2).
+# Load benchmark of the demo server (W1–W3 REST, W4–W5 the same reads as GraphQL)
+# with datasette side by side (W1, W2).
 #
 #   bash bench/run.sh            # 3 runs of each workload, medians reported
 #   RUNS=2 DURATION=10s bash bench/run.sh
@@ -52,6 +53,19 @@ declare -A URL=(
   [D2]="$D/Track/1000.json?_shape=array"
 )
 
+# W4 = W1 and W5 = W3 as GraphQL (POST bodies for wrk).
+G="http://127.0.0.1:$PORT/api/v2/chinook/graphql"
+URL[W4]=$G
+URL[W5]=$G
+gql_body() { printf 'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = %s\n' "'$1'" >"$WORK/$2.lua"; }
+gql_body '{"query":"{ Track(where: {GenreId: {_eq: 1}}, order_by: [{TrackId: asc}], limit: 100) { TrackId Name AlbumId MediaTypeId GenreId Composer Milliseconds Bytes UnitPrice } }"}' W4
+gql_body '{"query":"{ Album(limit: 50, order_by: [{AlbumId: asc}]) { AlbumId Title ArtistId Artist_by_ArtistId { ArtistId Name } Track_by_AlbumId { TrackId Name AlbumId MediaTypeId GenreId Composer Milliseconds Bytes UnitPrice } } }"}' W5
+for w in W4 W5; do
+  body=$(sed -n "s/^wrk.body = '\(.*\)'$/\1/p" "$WORK/$w.lua")
+  out=$(curl -s -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d "$body" "$G")
+  case $out in '{"data":{'*) ;; *) echo "$w answered: ${out:0:300}"; exit 1;; esac
+done
+
 # Sanity: each URL answers 200 with data before it is loaded.
 for w in W1 W2 W3; do
   code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "${URL[$w]}")
@@ -74,8 +88,9 @@ load() {
 median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
 declare -A RPS P50 P99
-for w in W1 W2 W3 D1 D2; do
+for w in W1 W2 W3 W4 W5 D1 D2; do
   hdr=(); [[ $w == W* ]] && hdr=(-H "Authorization: Bearer $TOKEN")
+  [[ $w == W4 || $w == W5 ]] && hdr+=(-s "$WORK/$w.lua")
   : >"$WORK/$w"
   for _ in $(seq 1 "$RUNS"); do load "${URL[$w]}" "${hdr[@]}" >>"$WORK/$w"; done
   RPS[$w]=$(cut -d' ' -f1 "$WORK/$w" | median)
@@ -88,10 +103,12 @@ RSS_KB=$(awk '/VmHWM/ { print $2 }' "/proc/$SRV/status")
 echo
 echo "wrk -t$THREADS -c$CONNS -d$DURATION, median of $RUNS runs"
 printf '%-4s %-10s %10s %9s %9s\n' wl server req/s p50_ms p99_ms
-for w in W1 W2 W3; do printf '%-4s %-10s %10s %9s %9s\n' "$w" apiforge "${RPS[$w]}" "${P50[$w]}" "${P99[$w]}"; done
+for w in W1 W2 W3 W4 W5; do printf '%-4s %-10s %10s %9s %9s\n' "$w" apiforge "${RPS[$w]}" "${P50[$w]}" "${P99[$w]}"; done
 for w in D1 D2; do printf '%-4s %-10s %10s %9s %9s\n' "W${w#D}" datasette "${RPS[$w]}" "${P50[$w]}" "${P99[$w]}"; done
 echo
-awk -v a1="${RPS[W1]}" -v d1="${RPS[D1]}" -v a2="${RPS[W2]}" -v d2="${RPS[D2]}" -v w3="${RPS[W3]}" -v rss="$RSS_KB" 'BEGIN {
+awk -v a1="${RPS[W1]}" -v d1="${RPS[D1]}" -v a2="${RPS[W2]}" -v d2="${RPS[D2]}" -v w3="${RPS[W3]}" -v w4="${RPS[W4]}" -v w5="${RPS[W5]}" -v rss="$RSS_KB" 'BEGIN {
+  printf "W4/W1 (GraphQL/REST) = %.2f (target >= 0.8)\n", w4 / a1
+  printf "W5/W3 (GraphQL/REST) = %.2f (target >= 0.8)\n", w5 / w3
   printf "W1 apiforge/datasette = %.1fx (target >= 10x)\n", a1 / d1
   printf "W2 apiforge/datasette = %.1fx (target >= 15x)\n", a2 / d2
   printf "W3 apiforge = %d req/s (target >= 1500)\n", w3
