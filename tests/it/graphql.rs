@@ -304,8 +304,8 @@ async fn bad_queries_answer_errors() {
         ("{ Album( ", "expected"),
         ("{ Album(limit: -1) { Title } }", "limit"),
         (
-            "{ Album(order_by: [{Title: asc_nulls_first}]) { Title } }",
-            "not supported yet",
+            "{ Album(order_by: [{Title: sideways}]) { Title } }",
+            "order_by",
         ),
         (
             "{ __schema { queryType { name } } Album { Title } }",
@@ -567,4 +567,57 @@ async fn depth_and_complexity_are_limited() {
         )
         .await;
     assert!(body.get("errors").is_none(), "{body}");
+}
+
+#[tokio::test]
+async fn nulls_first_and_last() {
+    let Some(s) = crate::start().await else {
+        return;
+    };
+    // Albums 1–10 hold tracks with and without a composer.
+    let composers = |body: &Value| -> Vec<bool> {
+        data(&s, body, "Track")
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["Composer"].is_null())
+            .collect()
+    };
+    let q = |order: &str| {
+        format!(
+            "{{ Track(where: {{AlbumId: {{_lte: 10}}}}, order_by: [{{Composer: {order}}}]) {{ TrackId Composer }} }}"
+        )
+    };
+    for (order, nulls_first) in [
+        ("asc_nulls_first", true),
+        ("asc_nulls_last", false),
+        ("desc_nulls_first", true),
+        ("desc_nulls_last", false),
+    ] {
+        let body = s.graphql(&q(order), json!({})).await;
+        let nulls = composers(&body);
+        let n = nulls.iter().filter(|x| **x).count();
+        assert!(n > 0 && n < nulls.len(), "{order}: {body}");
+        let expected: Vec<bool> = if nulls_first {
+            (0..nulls.len()).map(|i| i < n).collect()
+        } else {
+            (0..nulls.len()).map(|i| i >= nulls.len() - n).collect()
+        };
+        assert_eq!(nulls, expected, "{order}");
+    }
+    // Between the non-null values, the direction holds.
+    let body = s.graphql(&q("desc_nulls_last"), json!({})).await;
+    let names: Vec<String> = data(&s, &body, "Track")
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["Composer"].as_str().map(str::to_owned))
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(names.len(), sorted.len());
+    assert_eq!(
+        names.first().map(|x| x.as_str()),
+        sorted.first().map(|x| x.as_str())
+    );
 }

@@ -559,18 +559,23 @@ fn order_by(info: &ObjectInfo, v: &GqlValue) -> Result<Vec<OrderInput>, ApiError
                 GqlValue::String(s) => s.clone(),
                 _ => continue,
             };
-            let desc = match dir.as_str() {
-                "asc" => false,
-                "desc" => true,
+            let (desc, nulls_first) = match dir.as_str() {
+                "asc" => (false, None),
+                "asc_nulls_first" => (false, Some(true)),
+                "asc_nulls_last" => (false, Some(false)),
+                "desc" => (true, None),
+                "desc_nulls_first" => (true, Some(true)),
+                "desc_nulls_last" => (true, Some(false)),
                 other => {
                     return Err(ApiError::bad_request(format!(
-                        "order_by '{other}' is not supported yet: use asc or desc."
+                        "order_by '{other}' is not an order: use asc, desc, or either with _nulls_first or _nulls_last."
                     )));
                 }
             };
             order.push(OrderInput {
                 column: column.clone(),
                 desc,
+                nulls_first,
             });
         }
     }

@@ -76,6 +76,18 @@ impl AggFunc {
 pub struct OrderInput {
     pub column: String,
     pub desc: bool,
+    /// `Some(true)`: NULLs first; `Some(false)`: last; `None`: the database's
+    /// default (GraphQL's `asc_nulls_first`…; REST has no syntax for it).
+    pub nulls_first: Option<bool>,
+}
+
+/// One key of a plan's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrderKey {
+    /// Column index.
+    pub column: usize,
+    pub desc: bool,
+    pub nulls_first: Option<bool>,
 }
 
 /// What a caller asks to read, in names; front ends produce this.
@@ -188,8 +200,7 @@ pub struct ReadPlan {
     pub output: Vec<Output>,
     pub group: Vec<usize>,
     pub filter: Option<Cond>,
-    /// Column index, descending.
-    pub order: Vec<(usize, bool)>,
+    pub order: Vec<OrderKey>,
     /// For a related plan: per parent row.
     pub limit: Option<u64>,
     pub offset: u64,
@@ -384,16 +395,24 @@ fn plan_level(
                 o.column
             )));
         }
-        order.push((idx, o.desc));
+        order.push(OrderKey {
+            column: idx,
+            desc: o.desc,
+            nulls_first: o.nulls_first,
+        });
     }
     // Rows come in key order, after any order= (whose ties the key breaks), so
     // that paging is stable and every backend answers in the same order.
     if !aggregate {
         for k in &table.primary_key {
             if let Some(i) = table.column_index(k)
-                && !order.iter().any(|(o, _)| *o == i)
+                && !order.iter().any(|o| o.column == i)
             {
-                order.push((i, false));
+                order.push(OrderKey {
+                    column: i,
+                    desc: false,
+                    nulls_first: None,
+                });
             }
         }
     }

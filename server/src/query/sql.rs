@@ -6,12 +6,12 @@
 use sea_query::extension::postgres::PgExpr;
 use sea_query::{
     Alias, Asterisk, Cond as SqCond, Condition, DeleteStatement, Expr, ExprTrait, Func,
-    InsertStatement, JoinType, LikeExpr, Order, OverStatement, Query, SelectStatement,
-    UpdateStatement, Value, WindowStatement,
+    InsertStatement, JoinType, LikeExpr, NullOrdering, Order, OverStatement, Query,
+    SelectStatement, UpdateStatement, Value, WindowStatement,
 };
 
 use super::filter::CmpOp;
-use super::plan::{AggFunc, Cond, LikeCase, Output, ReadPlan, RelatedPlan};
+use super::plan::{AggFunc, Cond, LikeCase, OrderKey, Output, ReadPlan, RelatedPlan};
 use crate::catalog::{Column, JsonType, RelationKind, Table};
 
 /// Alias of the per-parent row number in a limited related select.
@@ -201,13 +201,28 @@ fn balanced(items: Vec<Condition>, any: bool) -> Condition {
 }
 
 fn apply_order(q: &mut SelectStatement, plan: &ReadPlan, table: &str) {
-    for (idx, desc) in &plan.order {
-        let name = &plan.table.columns[*idx].name;
-        q.order_by_expr(
-            col(table, name),
-            if *desc { Order::Desc } else { Order::Asc },
-        );
+    for k in &plan.order {
+        let name = &plan.table.columns[k.column].name;
+        match nulls(k) {
+            Some(n) => q.order_by_expr_with_nulls(col(table, name), direction(k), n),
+            None => q.order_by_expr(col(table, name), direction(k)),
+        };
     }
+}
+
+fn direction(k: &OrderKey) -> Order {
+    if k.desc { Order::Desc } else { Order::Asc }
+}
+
+/// sea-query writes `NULLS FIRST/LAST`, or on MySQL its `IS NULL` equivalent.
+fn nulls(k: &OrderKey) -> Option<NullOrdering> {
+    k.nulls_first.map(|first| {
+        if first {
+            NullOrdering::First
+        } else {
+            NullOrdering::Last
+        }
+    })
 }
 
 fn aggregate(func: AggFunc, arg: Expr) -> Expr {
@@ -347,11 +362,12 @@ pub fn related_select(rp: &RelatedPlan, parent_keys: &[Vec<Value>]) -> SelectSta
     for c in key_cols {
         window.add_partition_by(col(key_table, c));
     }
-    for (idx, desc) in &plan.order {
-        window.order_by_expr(
-            col(t, &plan.table.columns[*idx].name),
-            if *desc { Order::Desc } else { Order::Asc },
-        );
+    for k in &plan.order {
+        let c = col(t, &plan.table.columns[k.column].name);
+        match nulls(k) {
+            Some(n) => window.order_by_expr_with_nulls(c, direction(k), n),
+            None => window.order_by_expr(c, direction(k)),
+        };
     }
     q.expr_window_as(Func::cust("ROW_NUMBER"), window, Alias::new(RN));
     let mut outer = Query::select();

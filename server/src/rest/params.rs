@@ -180,7 +180,11 @@ pub fn parse_order(text: &str) -> Result<Vec<OrderInput>, ApiError> {
                 short(item)
             )));
         }
-        out.push(OrderInput { column, desc });
+        out.push(OrderInput {
+            column,
+            desc,
+            nulls_first: None,
+        });
     }
     Ok(out)
 }
@@ -245,11 +249,13 @@ mod tests {
             vec![
                 OrderInput {
                     column: "Title".into(),
-                    desc: true
+                    desc: true,
+                    nulls_first: None,
                 },
                 OrderInput {
                     column: "AlbumId".into(),
-                    desc: false
+                    desc: false,
+                    nulls_first: None,
                 }
             ]
         );
