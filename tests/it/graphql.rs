@@ -621,3 +621,35 @@ async fn nulls_first_and_last() {
         sorted.first().map(|x| x.as_str())
     );
 }
+
+#[tokio::test]
+async fn the_schema_follows_a_refresh() {
+    let Some(s) = crate::start().await else {
+        return;
+    };
+    // A table the suite's names do not know, so it is created as spelled on
+    // every backend.
+    let create = match s.backend {
+        apiforge_tests::Backend::MariaDb => {
+            "CREATE TABLE zq_note (id INT PRIMARY KEY, body VARCHAR(50))"
+        }
+        _ => "CREATE TABLE zq_note (id INTEGER PRIMARY KEY, body TEXT)",
+    };
+    s.sql_exec(create).await;
+    s.sql_exec("INSERT INTO zq_note (id, body) VALUES (1, 'hello')")
+        .await;
+    let before = s.graphql("{ zq_note { body } }", json!({})).await;
+    assert!(
+        before["errors"].is_array(),
+        "not there before a refresh: {before}"
+    );
+
+    let (status, body) = s.post("/system/service/chinook/_refresh", json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    let after = s.graphql("{ zq_note { id body } }", json!({})).await;
+    assert_eq!(
+        after["data"]["zq_note"],
+        json!([{ "id": 1, "body": "hello" }]),
+        "{after}"
+    );
+}
