@@ -19,7 +19,7 @@ use serde_json::Value as Json;
 use super::mutate;
 use super::schema::{FieldKind, GraphCatalog, ObjectInfo, Root};
 use crate::error::ApiError;
-use crate::query::document::write_str;
+use crate::query::document::{first_record, write_str};
 use crate::query::filter::{CmpOp, Expr, Ident, Literal};
 use crate::query::plan::{self, AggFunc, FieldInput, OrderInput, ReadInput, ShapeItem};
 use crate::rest::Service;
@@ -180,22 +180,10 @@ impl<'d> Operation<'d> {
                 Some(Root::ByPk(ty)) => {
                     let info = object(gql, ty).map_err(fail)?;
                     let mut input = self.selection_input(gql, ty, f)?;
-                    let mut conds = Vec::new();
-                    for (arg, column) in &info.key {
-                        let v = self.arg(f, arg).unwrap_or(GqlValue::Null);
-                        conds.push(Expr::Compare {
-                            column: ident(column),
-                            op: CmpOp::Eq,
-                            value: literal(&v).map_err(fail)?,
-                        });
-                    }
-                    input.filter = Some(Expr::And(conds));
+                    input.filter = Some(self.key_filter(info, f, None).map_err(fail)?);
                     input.limit = Some(1);
                     let rows = read(svc, info, &input).await.map_err(fail)?;
-                    match rows.get(1..rows.len().saturating_sub(1)) {
-                        Some(record) if !record.is_empty() => out.extend_from_slice(record),
-                        _ => out.extend_from_slice(b"null"),
-                    }
+                    out.extend_from_slice(first_record(&rows).unwrap_or(b"null"));
                 }
                 Some(Root::Aggregate(ty)) => {
                     let info = object(gql, ty).map_err(fail)?;
@@ -215,6 +203,30 @@ impl<'d> Operation<'d> {
         }
         out.extend_from_slice(b"}}");
         Ok(out)
+    }
+
+    /// `key column = value` for each key column, the values taken from `f`'s
+    /// arguments of the same names, or from `given` (`pk_columns: {…}`).
+    pub(super) fn key_filter(
+        &self,
+        info: &ObjectInfo,
+        f: &Field,
+        given: Option<&GqlValue>,
+    ) -> Result<Expr, ApiError> {
+        let mut parts = Vec::with_capacity(info.key.len());
+        for (arg, column) in &info.key {
+            let v = match given {
+                Some(GqlValue::Object(m)) => m.get(arg.as_str()).cloned(),
+                _ => self.arg(f, arg),
+            }
+            .unwrap_or(GqlValue::Null);
+            parts.push(Expr::Compare {
+                column: ident(column),
+                op: CmpOp::Eq,
+                value: literal(&v)?,
+            });
+        }
+        Ok(Expr::And(parts))
     }
 
     /// A list field's arguments and selection.
@@ -314,14 +326,7 @@ impl<'d> Operation<'d> {
         let mut wanted = Vec::new();
         for sub in self.fields(&f.selection_set.node, &agg_type) {
             let key = response_key(sub).to_owned();
-            let func = match sub.name.node.as_str() {
-                "count" => Some(AggFunc::Count),
-                "sum" => Some(AggFunc::Sum),
-                "avg" => Some(AggFunc::Avg),
-                "min" => Some(AggFunc::Min),
-                "max" => Some(AggFunc::Max),
-                _ => None,
-            };
+            let func = AggFunc::parse(sub.name.node.as_str());
             let mut columns = Vec::new();
             if let Some(func) = func.filter(|f| *f != AggFunc::Count) {
                 let inner = format!("{ty}_{}_fields", sub.name.node.as_str());
@@ -402,14 +407,14 @@ async fn read(svc: &Service, info: &ObjectInfo, input: &ReadInput) -> Result<Vec
     Ok(svc.runtime.read_json(Arc::new(plan)).await?)
 }
 
-pub(super) fn ident(column: &str) -> Ident {
+fn ident(column: &str) -> Ident {
     Ident {
         name: column.to_owned(),
         pos: 0,
     }
 }
 
-pub(super) fn literal(v: &GqlValue) -> Result<Literal, ApiError> {
+fn literal(v: &GqlValue) -> Result<Literal, ApiError> {
     Ok(match v {
         GqlValue::Null => Literal::Null,
         GqlValue::Boolean(b) => Literal::Bool(*b),

@@ -10,7 +10,7 @@ use serde_json::{Map, Value as Json};
 use super::exec::{Operation, bool_exp, object, response_key};
 use super::schema::{FieldKind, GraphCatalog, ObjectInfo, Root};
 use crate::error::ApiError;
-use crate::query::document::write_str;
+use crate::query::document::{first_record, write_str};
 use crate::query::exec::Record;
 use crate::query::plan::{self, Cond};
 use crate::query::write::{self, Op, RecordError};
@@ -86,7 +86,7 @@ pub async fn run(
         Root::Delete(_) | Root::DeleteByPk(_) => {
             let cond = condition(op, info, f, backend)?;
             let keys = write::keys_matching(conn, table, &key, &cond).await?;
-            deleted = Some(returning(op, svc, gql, info, f, many, &keys).await?);
+            deleted = Some(returning(op, svc, gql, ty, info, f, many, &keys).await?);
             write::delete_matching(conn, table, &key, &cond).await?
         }
         Root::List(_) | Root::ByPk(_) | Root::Aggregate(_) => Vec::new(),
@@ -94,31 +94,29 @@ pub async fn run(
 
     match deleted {
         Some(rows) => Ok(rows),
-        None => returning(op, svc, gql, info, f, many, &keys).await,
+        None => returning(op, svc, gql, ty, info, f, many, &keys).await,
     }
 }
 
 /// `{affected_rows, returning}` for the many-row fields, the row (or null)
 /// for the `_by_pk` ones.
+#[allow(clippy::too_many_arguments)]
 async fn returning(
     op: &Operation<'_>,
     svc: &Service,
     gql: &GraphCatalog,
+    ty: &str,
     info: &ObjectInfo,
     f: &Field,
     many: bool,
     keys: &[Record],
 ) -> Result<Vec<u8>, ApiError> {
-    let ty = object_name(gql, info);
     if !many {
         if keys.is_empty() {
             return Ok(b"null".to_vec());
         }
-        let rows = read_keys(op, svc, gql, info, f, keys).await?;
-        return Ok(rows
-            .get(1..rows.len().saturating_sub(1))
-            .filter(|r| !r.is_empty())
-            .map_or_else(|| b"null".to_vec(), <[u8]>::to_vec));
+        let rows = read_keys(op, svc, gql, ty, info, f, keys).await?;
+        return Ok(first_record(&rows).unwrap_or(b"null").to_vec());
     }
     let response_type = format!("{ty}_mutation_response");
     let mut out = vec![b'{'];
@@ -135,7 +133,9 @@ async fn returning(
         match sub.name.node.as_str() {
             "affected_rows" => out.extend_from_slice(keys.len().to_string().as_bytes()),
             "returning" if keys.is_empty() => out.extend_from_slice(b"[]"),
-            "returning" => out.extend_from_slice(&read_keys(op, svc, gql, info, sub, keys).await?),
+            "returning" => {
+                out.extend_from_slice(&read_keys(op, svc, gql, ty, info, sub, keys).await?);
+            }
             _ => write_str(&response_type, &mut out),
         }
     }
@@ -148,12 +148,12 @@ async fn read_keys(
     op: &Operation<'_>,
     svc: &Service,
     gql: &GraphCatalog,
+    ty: &str,
     info: &ObjectInfo,
     f: &Field,
     keys: &[Record],
 ) -> Result<Vec<u8>, ApiError> {
-    let ty = object_name(gql, info);
-    let input = op.selection_input(gql, &ty, f).map_err(|e| *e.error)?;
+    let input = op.selection_input(gql, ty, f).map_err(|e| *e.error)?;
     let limits = svc.limits();
     let mut plan = plan::plan_read(&info.table, &input, &svc.runtime.catalog, limits)?;
     let key: Vec<String> = info.key.iter().map(|(_, c)| c.clone()).collect();
@@ -166,14 +166,6 @@ async fn read_keys(
     Ok(svc.runtime.read_json(Arc::new(plan)).await?)
 }
 
-fn object_name(gql: &GraphCatalog, info: &ObjectInfo) -> String {
-    gql.objects
-        .iter()
-        .find(|(_, o)| Arc::ptr_eq(&o.table, &info.table))
-        .map(|(name, _)| name.clone())
-        .unwrap_or_default()
-}
-
 /// `where:` for the many-row fields; the key (`pk_columns:` or the key
 /// arguments) for the `_by_pk` ones.
 fn condition(
@@ -182,24 +174,9 @@ fn condition(
     f: &Field,
     backend: sea_orm::DbBackend,
 ) -> Result<Cond, ApiError> {
-    let expr = if let Some(w) = op.arg(f, "where") {
-        bool_exp(info, &w)?
-    } else {
-        let given = op.arg(f, "pk_columns");
-        let mut parts = Vec::new();
-        for (arg, column) in &info.key {
-            let v = match &given {
-                Some(GqlValue::Object(m)) => m.get(arg.as_str()).cloned(),
-                _ => op.arg(f, arg),
-            }
-            .unwrap_or(GqlValue::Null);
-            parts.push(crate::query::filter::Expr::Compare {
-                column: super::exec::ident(column),
-                op: crate::query::filter::CmpOp::Eq,
-                value: super::exec::literal(&v)?,
-            });
-        }
-        Some(crate::query::filter::Expr::And(parts))
+    let expr = match op.arg(f, "where") {
+        Some(w) => bool_exp(info, &w)?,
+        None => Some(op.key_filter(info, f, op.arg(f, "pk_columns").as_ref())?),
     };
     match expr {
         Some(e) => Ok(plan::resolve(&info.table, &e, backend)?),

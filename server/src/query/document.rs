@@ -435,6 +435,12 @@ impl<'p> ReadDoc<'p> {
     }
 }
 
+/// The one record of a rendered array limited to one row (`[]` or `[{…}]`).
+pub fn first_record(rows: &[u8]) -> Option<&[u8]> {
+    rows.get(1..rows.len().saturating_sub(1))
+        .filter(|r| !r.is_empty())
+}
+
 /// A composite key as one text (parts joined by U+001F, which key values do not
 /// hold); `None` if any part is NULL.
 fn joined_key(parts: impl Iterator<Item = Option<String>>) -> Option<String> {

@@ -12,6 +12,7 @@ use super::schema::describe;
 use super::{Service, ok};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::AppQuery;
+use crate::query::document::first_record;
 use crate::query::exec;
 use crate::query::plan::{self, ReadInput};
 
@@ -113,10 +114,7 @@ pub async fn one(
     );
     // Limited to one row: the array is `[]` or `[{…}]`.
     let rows = svc.runtime.read_json(Arc::new(plan)).await?;
-    match rows
-        .get(1..rows.len().saturating_sub(1))
-        .filter(|r| !r.is_empty())
-    {
+    match first_record(&rows) {
         Some(record) => Ok(json_bytes(record.to_vec())),
         None => Err(ApiError::not_found(format!(
             "No record with id '{id}' in table '{}'.",
