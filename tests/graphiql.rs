@@ -28,8 +28,14 @@ fn references(html: &str) -> Vec<String> {
 #[tokio::test]
 async fn the_page_needs_no_credentials_and_loads_only_local_files() {
     let s = TestServer::start().await;
+    // As a browser asks: API clients get answers at this path (GET runs
+    // `?query=`), a browser's `Accept: text/html` gets the page.
     let resp = s
         .anonymous(Method::GET, "/chinook/graphql")
+        .header(
+            header::ACCEPT,
+            "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+        )
         .send()
         .await
         .unwrap();

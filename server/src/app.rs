@@ -19,6 +19,7 @@ use crate::auth::secret::SecretBox;
 use crate::cli::{AdminCommand, Cli, Command};
 use crate::config::{Settings, redact_url};
 use crate::error::{ApiError, REQUEST_ID};
+use crate::listener::{Listener, PeerAddr};
 use crate::rate_limit::{self, RateLimit};
 use crate::services::Registry;
 use crate::state::{AppState, Shared};
@@ -74,15 +75,30 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
 }
 
 fn init_tracing(settings: &Settings) {
+    use std::io::IsTerminal;
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_new(&settings.log).unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    // The subscriber writes to stdout.
+    let ansi = log_colours(
+        std::io::stdout().is_terminal(),
+        std::env::var_os("NO_COLOR").as_deref(),
+    );
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(ansi);
     // A second init (tests start several servers) is harmless: ignore it.
     let _ = if settings.log_format == "json" {
         builder.json().try_init()
     } else {
         builder.try_init()
     };
+}
+
+/// Colour codes help a person reading a terminal; in a file, a pipe or a log
+/// collector they are noise (`\x1b[2m` around every field). `NO_COLOR`
+/// (<https://no-color.org>) turns them off when it is set and not empty.
+pub fn log_colours(is_terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    is_terminal && no_color.is_none_or(std::ffi::OsStr::is_empty)
 }
 
 /// Opens the system database and applies pending migrations.
@@ -223,10 +239,10 @@ async fn request_context(req: Request, next: Next) -> Response {
 }
 
 /// Builds the state, binds the listener and runs the demo setup: what both
-/// [`serve`] and [`spawn`] need before accepting connections.
-async fn prepare(
-    settings: &Settings,
-) -> Result<(AppState, tokio::net::TcpListener, SocketAddr), StartError> {
+/// [`serve`] and [`spawn`] need before accepting connections. The listener
+/// percent-encodes `"` `<` `>` `` ` `` in request-targets, which hyper would
+/// otherwise refuse before any of our code runs (see `listener.rs`).
+async fn prepare(settings: &Settings) -> Result<(AppState, Listener, SocketAddr), StartError> {
     let state = build_state(settings).await?;
     let listener = tokio::net::TcpListener::bind(&settings.bind)
         .await
@@ -242,7 +258,7 @@ async fn prepare(
             .await
             .map_err(|e| StartError::Other(e.to_string()))?;
     }
-    Ok((state, listener, addr))
+    Ok((state, Listener::new(listener), addr))
 }
 
 /// Serves until SIGINT or SIGTERM, then finishes the requests in flight.
@@ -252,7 +268,7 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
     let app = router(state, &settings);
     axum::serve(
         listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
+        app.into_make_service_with_connect_info::<PeerAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())
     .await
@@ -296,9 +312,36 @@ pub async fn spawn(settings: Settings) -> Result<Spawned, StartError> {
     tokio::spawn(async move {
         let _ = axum::serve(
             listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
+            app.into_make_service_with_connect_info::<PeerAddr>(),
         )
         .await;
     });
     Ok(Spawned { addr, state })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::OsStr;
+
+    use super::log_colours;
+
+    #[test]
+    fn colours_only_on_a_terminal_without_no_color() {
+        let set = Some(OsStr::new("1"));
+        let empty = Some(OsStr::new(""));
+        for (terminal, no_color, want) in [
+            (true, None, true),
+            (true, empty, true),
+            (true, set, false),
+            (false, None, false),
+            (false, empty, false),
+            (false, set, false),
+        ] {
+            assert_eq!(
+                log_colours(terminal, no_color),
+                want,
+                "terminal {terminal}, NO_COLOR {no_color:?}"
+            );
+        }
+    }
 }

@@ -4,9 +4,17 @@
 //! any folder; it is written to the data folder once and served from that copy, so
 //! the demo can be written to without touching anything else.
 
+use std::io::Write;
 use std::net::SocketAddr;
 
+use entity::admin;
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+
 use crate::admin::bootstrap;
+use crate::admin::session::normalize_email;
 use crate::config::Settings;
 use crate::services::{ServiceConfig, ServiceKind};
 use crate::state::AppState;
@@ -54,41 +62,214 @@ pub async fn setup(
     .await
     .map_err(|e| DemoError::Setup(e.to_string()))?;
 
-    // Without an admin nobody could call the API: make one and show its password once.
-    let mut login_hint = String::from(
-        "with your admin email and password (lost it? `apiforge admin create --email E --password P` adds an admin)",
-    );
-    let mut email = settings
-        .admin_email
-        .clone()
-        .unwrap_or_else(|| DEMO_ADMIN.into());
-    let mut password = String::from("YOUR_PASSWORD");
-    if settings.admin_email.is_none() {
-        let generated = random_password();
-        let created = bootstrap::ensure_admin(&state.system, DEMO_ADMIN, &generated)
-            .await
-            .map_err(|e| DemoError::Setup(e.to_string()))?;
-        if created {
-            login_hint = format!("as {DEMO_ADMIN} / {generated} (shown once; keep it)");
-            password = generated;
-        } else {
-            email = "YOUR_ADMIN_EMAIL".into();
+    // Without an admin nobody could call the API: make one (with the configured
+    // email and password, else the demo's) and print lines that log in as it.
+    let wanted = settings.admin_email.as_deref().unwrap_or(DEMO_ADMIN);
+    let generated = match &settings.admin_password {
+        // `build_state` made it already if the email was configured too.
+        Some(password) => {
+            bootstrap::ensure_admin(&state.system, wanted, password)
+                .await
+                .map_err(|e| DemoError::Setup(e.to_string()))?;
+            None
         }
-    }
+        None => {
+            let password = random_password();
+            bootstrap::ensure_admin(&state.system, wanted, &password)
+                .await
+                .map_err(|e| DemoError::Setup(e.to_string()))?
+                .then_some(password)
+        }
+    };
+    let wanted_exists = admin_exists(&state.system, wanted).await?;
+    let login = match generated {
+        Some(password) => Login::Generated {
+            email: normalize_email(wanted),
+            password,
+        },
+        None if wanted_exists && settings.admin_password.is_some() => Login::FromEnv {
+            email: normalize_email(wanted),
+        },
+        None if wanted_exists => Login::Unknown {
+            email: Some(normalize_email(wanted)),
+        },
+        None => Login::Unknown {
+            email: only_admin(&state.system).await?,
+        },
+    };
     let base = format!("http://{addr}/api/v2");
-    println!(
+    // Informational only: a closed stdout (`serve --demo | head`) must not stop
+    // the server, as `println!` would by panicking.
+    let _ = writeln!(
+        std::io::stdout(),
         "\napiforge demo: service 'chinook' is live at {base}/chinook\n\
-         \n1. Log in {login_hint}:\n\
-         \x20  TOKEN=$(curl -s -X POST {base}/system/admin/session -H 'Content-Type: application/json' \\\n\
-         \x20        -d '{{\"email\":\"{email}\",\"password\":\"{password}\"}}' | sed 's/.*\"session_token\":\"\\([^\"]*\\)\".*/\\1/')\n\
+         \n1. Log in {}\
          2. Try the API:\n\
          \x20  curl -H \"Authorization: Bearer $TOKEN\" '{base}/chinook/_table/Album?limit=3&related=Artist_by_ArtistId'\n\
          \x20  curl -H \"Authorization: Bearer $TOKEN\" '{base}/chinook/_table/Track?filter=GenreId%3D1%20and%20Milliseconds%3E300000&fields=Name,Milliseconds&limit=5'\n\
          \x20  curl -H \"Authorization: Bearer $TOKEN\" '{base}/chinook/_schema/Album'\n\
          The demo data is a copy at {}; delete it to start over.\n",
+        login.lines(&base),
         path.display()
     );
     Ok(())
+}
+
+/// What the printed login knows about the admin's password.
+enum Login {
+    /// Made on this run: printed, as the only chance to see it.
+    Generated { email: String, password: String },
+    /// Configured (`APIFORGE_ADMIN_PASSWORD`): read from the shell's environment,
+    /// never printed.
+    FromEnv { email: String },
+    /// Only its owner knows it: the lines ask for it in `APIFORGE_ADMIN_PASSWORD`
+    /// (and for the email in `APIFORGE_ADMIN_EMAIL` when there are several admins).
+    Unknown { email: Option<String> },
+}
+
+/// Passwords are stored hashed: a lost one cannot be shown again, but another
+/// admin can be added.
+const LOST: &str = "(lost it? `apiforge admin create --email E --password P` adds an admin)";
+
+/// Prints the token, or nothing when the login failed (`-n` … `p`), so that a
+/// failed login leaves `$TOKEN` empty instead of holding the error text.
+const EXTRACT: &str = r#"sed -n 's/.*"session_token":"\([^"]*\)".*/\1/p'"#;
+
+/// A value in the printed login body.
+enum Piece<'a> {
+    /// Known text, printed in the line.
+    Text(&'a str),
+    /// Read from this environment variable of the shell the lines run in.
+    Env(&'static str),
+}
+
+/// The `-d` argument of the login: JSON in single quotes (in which the shell
+/// changes nothing), with environment variables spliced in as JSON strings
+/// (`"` and `\` escaped by sed, so that any password works without jq).
+fn login_body(email: &Piece<'_>, password: &Piece<'_>) -> String {
+    let mut out = String::from("'{");
+    for (key, piece) in [("email", email), ("password", password)] {
+        if key != "email" {
+            out.push(',');
+        }
+        out.push_str(&format!("\"{key}\":\""));
+        match piece {
+            Piece::Text(text) => out.push_str(&json_text(text).replace('\'', r"'\''")),
+            Piece::Env(var) => out.push_str(&format!(
+                r#"'"$(printf '%s' "${var}" | sed 's/[\\"]/\\&/g')"'"#
+            )),
+        }
+        out.push('"');
+    }
+    out.push_str("}'");
+    out
+}
+
+impl Login {
+    /// The header sentence and the lines to paste, each ending in a newline.
+    fn lines(&self, base: &str) -> String {
+        let from_env = Piece::Env("APIFORGE_ADMIN_PASSWORD");
+        let (header, exports, email, password, failed) = match self {
+            Login::Generated { email, password } => (
+                format!("as {email} / {password} (shown once; keep it):"),
+                Vec::new(),
+                Piece::Text(email),
+                Piece::Text(password),
+                "login failed: is the server still running?".to_owned(),
+            ),
+            Login::FromEnv { email } => (
+                format!(
+                    "as {email} with the password in APIFORGE_ADMIN_PASSWORD (read from your shell: export it there first if it is not set):"
+                ),
+                Vec::new(),
+                Piece::Text(email),
+                from_env,
+                format!(
+                    "login failed: export APIFORGE_ADMIN_PASSWORD with the password of {} and run these lines again",
+                    no_quote(email)
+                ),
+            ),
+            Login::Unknown { email: Some(email) } => {
+                let what = if email == DEMO_ADMIN {
+                    "the password printed on the first run".to_owned()
+                } else {
+                    format!("the password of {}", no_quote(email))
+                };
+                (
+                    format!(
+                        "as {email}: in the first line, replace the quoted text with {what} {LOST}:"
+                    ),
+                    vec![format!("export APIFORGE_ADMIN_PASSWORD='{what}'")],
+                    Piece::Text(email),
+                    from_env,
+                    format!(
+                        "login failed: set APIFORGE_ADMIN_PASSWORD to {what} and run these lines again"
+                    ),
+                )
+            }
+            Login::Unknown { email: None } => (
+                format!(
+                    "as one of the admins: in the first two lines, replace the quoted texts with your admin email and password {LOST}:"
+                ),
+                vec![
+                    "export APIFORGE_ADMIN_EMAIL='your admin email'".to_owned(),
+                    "export APIFORGE_ADMIN_PASSWORD='your admin password'".to_owned(),
+                ],
+                Piece::Env("APIFORGE_ADMIN_EMAIL"),
+                from_env,
+                "login failed: set APIFORGE_ADMIN_EMAIL and APIFORGE_ADMIN_PASSWORD to an admin login and run these lines again".to_owned(),
+            ),
+        };
+        let mut out = format!("{header}\n");
+        for line in exports {
+            out.push_str(&format!("   {line}\n"));
+        }
+        let body = login_body(&email, &password);
+        out.push_str(&format!(
+            "   TOKEN=$(curl -s -X POST {base}/system/admin/session -H 'Content-Type: application/json' \\\n\
+             \x20        -d {body} | {EXTRACT})\n\
+             \x20  [ -n \"$TOKEN\" ] || echo '{failed}' >&2\n"
+        ));
+        out
+    }
+}
+
+/// `text` as the content of a JSON string.
+fn json_text(text: &str) -> String {
+    let quoted = serde_json::Value::from(text).to_string();
+    quoted
+        .strip_prefix('"')
+        .and_then(|q| q.strip_suffix('"'))
+        .unwrap_or(&quoted)
+        .to_owned()
+}
+
+/// For prose inside a single-quoted `echo`.
+fn no_quote(text: &str) -> String {
+    text.replace('\'', "")
+}
+
+async fn admin_exists(db: &DatabaseConnection, email: &str) -> Result<bool, DemoError> {
+    Ok(admin::Entity::find()
+        .filter(admin::Column::Email.eq(normalize_email(email)))
+        .count(db)
+        .await
+        .map_err(|e| DemoError::Setup(e.to_string()))?
+        > 0)
+}
+
+/// The email of the only admin, if there is exactly one.
+async fn only_admin(db: &DatabaseConnection) -> Result<Option<String>, DemoError> {
+    let mut admins = admin::Entity::find()
+        .order_by_asc(admin::Column::Id)
+        .limit(2)
+        .all(db)
+        .await
+        .map_err(|e| DemoError::Setup(e.to_string()))?;
+    Ok(match (admins.pop(), admins.is_empty()) {
+        (Some(only), true) => Some(only.email),
+        _ => None,
+    })
 }
 
 /// 16 random alphanumerics: enough for a demo admin that is shown once.

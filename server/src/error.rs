@@ -24,6 +24,10 @@ pub enum ApiError {
     Forbidden(String),
     #[error("{0}")]
     NotFound(String),
+    /// 404 with a structured context (which of the records asked for by key
+    /// are missing).
+    #[error("{message}")]
+    NotFoundWith { message: String, context: Value },
     #[error("{0}")]
     MethodNotAllowed(String),
     #[error("{message}")]
@@ -49,7 +53,7 @@ impl ApiError {
             ApiError::BadRequest(_) | ApiError::BadRequestWith { .. } => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
-            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::NotFound(_) | ApiError::NotFoundWith { .. } => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -88,7 +92,8 @@ impl ApiError {
                     request_id.map_or(Value::Null, |id| json!({ "request_id": id })),
                 )
             }
-            ApiError::BadRequestWith { message, context } => (message.clone(), context.clone()),
+            ApiError::BadRequestWith { message, context }
+            | ApiError::NotFoundWith { message, context } => (message.clone(), context.clone()),
             ApiError::Conflict { message, context } => {
                 (message.clone(), context.clone().unwrap_or(Value::Null))
             }

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod graphql;
+pub mod listener;
 pub mod query;
 pub mod rate_limit;
 pub mod rest;

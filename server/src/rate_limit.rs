@@ -5,7 +5,7 @@
 //! login attempts included. Keyed by the TCP peer address: behind a reverse
 //! proxy, limit at the proxy instead (we do not trust `X-Forwarded-For`).
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
@@ -18,6 +18,7 @@ use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use crate::error::ApiError;
+use crate::listener::PeerAddr;
 
 pub struct RateLimit {
     limiter: DefaultKeyedRateLimiter<IpAddr>,
@@ -55,7 +56,9 @@ fn forget_idle_clients(limit: Weak<RateLimit>) {
 /// Middleware: 429 in the error envelope, with `Retry-After` in seconds.
 pub async fn enforce(State(limit): State<Arc<RateLimit>>, req: Request, next: Next) -> Response {
     // Requests that did not come through a socket (in-process tests) are not limited.
-    let Some(ConnectInfo(peer)) = req.extensions().get::<ConnectInfo<SocketAddr>>().copied() else {
+    let Some(ConnectInfo(PeerAddr(peer))) =
+        req.extensions().get::<ConnectInfo<PeerAddr>>().copied()
+    else {
         return next.run(req).await;
     };
     match limit.limiter.check_key(&peer.ip()) {

@@ -1,6 +1,6 @@
 //! Composite primary keys: PlaylistTrack (PlaylistId, TrackId).
 
-use apiforge_tests::table_path;
+use apiforge_tests::{message, table_path};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -51,9 +51,26 @@ async fn ids_with_key_pairs() {
         return;
     };
     let rows = s
-        .list("PlaylistTrack", &[("ids", "1,3402,1,3389,9,3402,2,1")])
+        .list("PlaylistTrack", &[("ids", "1,3402,1,3389,9,3402")])
         .await;
     assert_eq!(pairs(&rows), [(1, 3389), (1, 3402), (9, 3402)]);
+    // In the order asked.
+    let asked: Vec<(i64, i64)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["PlaylistId"].as_i64().unwrap(),
+                r["TrackId"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(asked, [(1, 3402), (1, 3389), (9, 3402)]);
+    // A pair with no record is a 404 naming it.
+    let (st, body) = s
+        .get(&table_path("PlaylistTrack", &[("ids", "1,3402,2,1")]))
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{body}");
+    assert!(message(&body).contains("'2,1'"), "{body}");
     let sql = s
         .sql("SELECT PlaylistId, TrackId FROM PlaylistTrack WHERE (PlaylistId = 1 AND TrackId IN (3402, 3389)) OR (PlaylistId = 9 AND TrackId = 3402)")
         .await;

@@ -467,10 +467,22 @@ async fn wrong_types_and_absurd_numbers_are_refused() {
             "{f}: {st} {n:?}"
         );
     }
+    // A limit below 1 or past max_records reads max_records (DreamFactory's
+    // reading; docs/decisions.md), however many digits it has.
+    for limit in [
+        "99999999999999999999999",
+        "-1",
+        "-99999999999999999999999",
+        "0",
+    ] {
+        let rows = s
+            .list("Album", &[("limit", limit), ("fields", "AlbumId")])
+            .await;
+        assert_eq!(rows.len(), 347, "limit={limit}");
+    }
     for p in [
-        ("limit", "99999999999999999999999"),
-        ("limit", "-1"),
         ("limit", "1.5"),
+        ("limit", "--1"),
         ("offset", "-5"),
         ("offset", "99999999999999999999999"),
         ("ids", "99999999999999999999999"),

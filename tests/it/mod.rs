@@ -3,6 +3,7 @@
 //! `start` gives each test a server over a fresh copy of Chinook there.
 
 mod batches;
+mod client_bugs;
 mod composite;
 mod errors;
 mod filters;
@@ -12,4 +13,5 @@ mod params;
 mod relations;
 mod schema;
 mod smoke;
+mod where_props;
 mod writes;

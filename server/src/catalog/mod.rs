@@ -71,6 +71,13 @@ impl JsonType {
             JsonType::Integer | JsonType::Float | JsonType::Decimal
         )
     }
+
+    /// Whether `like` (and `contains`, GraphQL's `_like` …) applies: the
+    /// planner refuses it on other types, and the GraphQL schema offers it
+    /// only on these, so that nothing offered is then refused.
+    pub fn is_text(self) -> bool {
+        matches!(self, JsonType::String | JsonType::Uuid)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -30,6 +30,34 @@ pub struct FieldError {
     pub error: Box<ApiError>,
 }
 
+/// The fields a selection asks for under one response key. The GraphQL
+/// spec's CollectFields groups them and they run as one field whose
+/// sub-selection is all of theirs: `...A ...B` with `Artist { Name }` and
+/// `Artist { ArtistId }` is one `Artist { Name ArtistId }`, never the key
+/// twice (a JSON parser keeps only the last).
+pub struct Keyed<'a> {
+    /// The first field with this key: its name and arguments are the others'
+    /// too ([`Operation::check_merge`] refuses a document where they differ).
+    pub field: &'a Field,
+    /// Every field with this key, the first included, in document order.
+    all: Vec<&'a Field>,
+}
+
+impl<'a> Keyed<'a> {
+    pub fn key(&self) -> &'a str {
+        response_key(self.field)
+    }
+
+    pub fn name(&self) -> &'a str {
+        self.field.name.node.as_str()
+    }
+
+    /// The merged sub-selection: every field's, in document order.
+    pub fn sets(&self) -> Vec<&'a SelectionSet> {
+        self.all.iter().map(|f| &f.selection_set.node).collect()
+    }
+}
+
 /// The operation's root fields, with fragments and `@skip`/`@include` applied.
 pub struct Operation<'d> {
     doc: &'d ExecutableDocument,
@@ -43,7 +71,7 @@ impl<'d> Operation<'d> {
     pub fn new(
         doc: &'d ExecutableDocument,
         name: Option<&str>,
-        mut variables: Variables,
+        variables: Variables,
     ) -> Option<Self> {
         let op = match (&doc.operations, name) {
             (DocumentOperations::Single(op), _) => &op.node,
@@ -53,33 +81,129 @@ impl<'d> Operation<'d> {
             }
             _ => return None,
         };
-        for def in &op.variable_definitions {
-            let name = &def.node.name.node;
-            if !variables.contains_key(name)
-                && let Some(default) = &def.node.default_value
-            {
-                variables.insert(name.clone(), default.node.clone());
+        Some(Operation { doc, op, variables })
+    }
+
+    pub fn kind(&self) -> OperationType {
+        self.op.ty
+    }
+
+    /// The operation's own selection set (its root fields).
+    pub(super) fn selection(&self) -> &'d SelectionSet {
+        &self.op.selection_set.node
+    }
+
+    /// The spec's CoerceVariableValues, for what validation leaves out: a
+    /// variable that is not given takes its default, and a non-null one with
+    /// neither a value nor a default, or given `null`, fails the request
+    /// before anything runs. (async-graphql checks the values given, where
+    /// they are used, but not the missing ones: `where: $w` with no `$w`
+    /// silently read every row.)
+    pub fn coerce_variables(&mut self) -> Result<(), String> {
+        for def in &self.op.variable_definitions {
+            let def = &def.node;
+            let name = &def.name.node;
+            let ty = &def.var_type.node;
+            match self.variables.get(name) {
+                None => match &def.default_value {
+                    Some(default) => {
+                        self.variables.insert(name.clone(), default.node.clone());
+                    }
+                    None if !ty.nullable => {
+                        return Err(format!(
+                            "Variable \"${name}\" of required type \"{ty}\" was not provided."
+                        ));
+                    }
+                    None => {}
+                },
+                Some(GqlValue::Null) if !ty.nullable => {
+                    return Err(format!(
+                        "Variable \"${name}\" of non-null type \"{ty}\" must not be null."
+                    ));
+                }
+                Some(_) => {}
             }
         }
-        Some(Operation { doc, op, variables })
+        Ok(())
+    }
+
+    /// The spec's FieldsInSetCanMerge over the whole operation: fields with
+    /// the same response key must be the same field with the same arguments,
+    /// at every level once fragments are expanded. Checked before anything
+    /// runs, so that a mutation never half-runs a refused document.
+    /// (async-graphql's rule compares fields of one selection set only, not a
+    /// field with one of the same key in a fragment.)
+    pub fn check_merge(&self) -> Result<(), String> {
+        self.check_sets(&[&self.op.selection_set.node])
+    }
+
+    fn check_sets(&self, sets: &[&SelectionSet]) -> Result<(), String> {
+        // Every fragment in a valid document is on the type of the set it is
+        // spread in (all types here are object types), so no type is needed.
+        for keyed in self.fields(sets, None) {
+            let first = keyed.field;
+            for other in &keyed.all[1..] {
+                if other.name.node != first.name.node {
+                    return Err(format!(
+                        "Fields \"{}\" conflict because \"{}\" and \"{}\" are different fields. Use different aliases on the fields to fetch both.",
+                        keyed.key(),
+                        first.name.node,
+                        other.name.node
+                    ));
+                }
+                if !same_arguments(first, other) {
+                    return Err(format!(
+                        "Fields \"{}\" conflict because they have different arguments. Use different aliases on the fields to fetch both.",
+                        keyed.key()
+                    ));
+                }
+            }
+            self.check_sets(&keyed.sets())?;
+        }
+        Ok(())
     }
 
     /// The root fields' names, to tell introspection from data.
     pub fn root_names(&self) -> Vec<String> {
-        self.fields(&self.op.selection_set.node, "Query")
+        self.fields(&[&self.op.selection_set.node], None)
             .iter()
-            .map(|f| f.name.node.to_string())
+            .map(|f| f.name().to_owned())
             .collect()
     }
 
-    /// The fields of a selection set on `type_name`, fragments expanded.
-    pub(super) fn fields<'a>(&'a self, set: &'a SelectionSet, type_name: &str) -> Vec<&'a Field> {
-        let mut out = Vec::new();
-        self.collect(set, type_name, &mut out);
+    /// The fields of selection sets on `type_name` (`None`: whatever the
+    /// type), fragments expanded and grouped by response key, in the order
+    /// each key first appears.
+    pub(super) fn fields<'a>(
+        &'a self,
+        sets: &[&'a SelectionSet],
+        type_name: Option<&str>,
+    ) -> Vec<Keyed<'a>> {
+        let mut all = Vec::new();
+        for set in sets {
+            self.collect(set, type_name, &mut all);
+        }
+        let mut out: Vec<Keyed<'a>> = Vec::with_capacity(all.len());
+        for f in all {
+            let key = response_key(f);
+            match out.iter_mut().find(|k| k.key() == key) {
+                Some(k) => k.all.push(f),
+                None => out.push(Keyed {
+                    field: f,
+                    all: vec![f],
+                }),
+            }
+        }
         out
     }
 
-    fn collect<'a>(&'a self, set: &'a SelectionSet, type_name: &str, out: &mut Vec<&'a Field>) {
+    fn collect<'a>(
+        &'a self,
+        set: &'a SelectionSet,
+        type_name: Option<&str>,
+        out: &mut Vec<&'a Field>,
+    ) {
+        let applies = |on: &str| type_name.is_none_or(|t| t == on);
         for item in &set.items {
             match &item.node {
                 Selection::Field(f) => {
@@ -92,7 +216,7 @@ impl<'d> Operation<'d> {
                         continue;
                     }
                     if let Some(frag) = self.doc.fragments.get(&s.node.fragment_name.node)
-                        && frag.node.type_condition.node.on.node == type_name
+                        && applies(&frag.node.type_condition.node.on.node)
                     {
                         self.collect(&frag.node.selection_set.node, type_name, out);
                     }
@@ -102,7 +226,7 @@ impl<'d> Operation<'d> {
                         .node
                         .type_condition
                         .as_ref()
-                        .is_none_or(|c| c.node.on.node == type_name);
+                        .is_none_or(|c| applies(&c.node.on.node));
                     if applies && self.included(&i.node.directives) {
                         self.collect(&i.node.selection_set.node, type_name, out);
                     }
@@ -126,8 +250,12 @@ impl<'d> Operation<'d> {
         })
     }
 
-    /// An argument's value with variables substituted.
-    fn value(&self, v: &async_graphql_value::Value) -> GqlValue {
+    /// An argument's value with variables substituted. A variable that was
+    /// not given (nor has a default) reads as `null` wherever it is used,
+    /// also inside an input object, where the spec would leave the field out:
+    /// `{AlbumId: {_eq: $id}}` without `$id` must not become `{AlbumId: {}}`,
+    /// which matches every row (a `null` in a `where` is refused instead).
+    pub(super) fn value(&self, v: &async_graphql_value::Value) -> GqlValue {
         v.clone()
             .into_const_with(|name| {
                 Ok::<_, std::convert::Infallible>(
@@ -152,11 +280,11 @@ impl<'d> Operation<'d> {
         let mut out = Vec::with_capacity(256);
         out.extend_from_slice(b"{\"data\":{");
         for (n, f) in self
-            .fields(&self.op.selection_set.node, root_type)
-            .into_iter()
+            .fields(&[&self.op.selection_set.node], Some(root_type))
+            .iter()
             .enumerate()
         {
-            let key = response_key(f);
+            let key = f.key();
             let fail = |error: ApiError| FieldError {
                 path: vec![key.to_owned()],
                 error: Box::new(error),
@@ -166,7 +294,7 @@ impl<'d> Operation<'d> {
             }
             write_str(key, &mut out);
             out.push(b':');
-            let name = f.name.node.as_str();
+            let name = f.name();
             if name == "__typename" {
                 write_str(root_type, &mut out);
                 continue;
@@ -180,7 +308,7 @@ impl<'d> Operation<'d> {
                 Some(Root::ByPk(ty)) => {
                     let info = object(gql, ty).map_err(fail)?;
                     let mut input = self.selection_input(gql, ty, f)?;
-                    input.filter = Some(self.key_filter(info, f, None).map_err(fail)?);
+                    input.filter = Some(self.key_filter(info, f.field, None).map_err(fail)?);
                     input.limit = Some(1);
                     let rows = read(svc, info, &input).await.map_err(fail)?;
                     out.extend_from_slice(first_record(&rows).unwrap_or(b"null"));
@@ -230,18 +358,29 @@ impl<'d> Operation<'d> {
     }
 
     /// A list field's arguments and selection.
-    fn list_input(&self, gql: &GraphCatalog, ty: &str, f: &Field) -> Result<ReadInput, ApiError> {
+    fn list_input(
+        &self,
+        gql: &GraphCatalog,
+        ty: &str,
+        f: &Keyed<'_>,
+    ) -> Result<ReadInput, ApiError> {
         let info = object(gql, ty)?;
         let mut input = self.selection_input(gql, ty, f).map_err(|e| *e.error)?;
-        if let Some(w) = self.arg(f, "where") {
-            input.filter = bool_exp(info, &w)?;
-        }
-        if let Some(o) = self.arg(f, "order_by") {
+        input.filter = self.where_arg(info, f.field)?;
+        if let Some(o) = self.arg(f.field, "order_by") {
             input.order = order_by(info, &o)?;
         }
-        input.limit = count_arg(self.arg(f, "limit"), "limit")?;
-        input.offset = count_arg(self.arg(f, "offset"), "offset")?;
+        input.limit = count_arg(self.arg(f.field, "limit"), "limit")?;
+        input.offset = count_arg(self.arg(f.field, "offset"), "offset")?;
         Ok(input)
+    }
+
+    /// The `where:` of `f` as a filter; `None` when it is not given (or is
+    /// `null`, which for an argument means the same).
+    pub(super) fn where_arg(&self, info: &ObjectInfo, f: &Field) -> Result<Option<Expr>, ApiError> {
+        self.arg(f, "where")
+            .map(|w| bool_exp(info, &w, "where"))
+            .transpose()
     }
 
     /// The fields, relations and shape of `f`'s selection on type `ty`.
@@ -249,19 +388,19 @@ impl<'d> Operation<'d> {
         &self,
         gql: &GraphCatalog,
         ty: &str,
-        f: &Field,
+        f: &Keyed<'_>,
     ) -> Result<ReadInput, FieldError> {
         let fail = |error: ApiError| FieldError {
-            path: vec![response_key(f).to_owned()],
+            path: vec![f.key().to_owned()],
             error: Box::new(error),
         };
         let info = object(gql, ty).map_err(fail)?;
         let mut fields: Vec<FieldInput> = Vec::new();
         let mut related = Vec::new();
         let mut shape = Vec::new();
-        for sub in self.fields(&f.selection_set.node, ty) {
-            let key = response_key(sub).to_owned();
-            let name = sub.name.node.as_str();
+        for sub in self.fields(&f.sets(), Some(ty)) {
+            let key = sub.key().to_owned();
+            let name = sub.name();
             if name == "__typename" {
                 shape.push(ShapeItem::Text {
                     key,
@@ -283,9 +422,9 @@ impl<'d> Operation<'d> {
                 }
                 Some(FieldKind::Relation { name, target, .. }) => {
                     let sub_input =
-                        self.list_input(gql, target, sub)
+                        self.list_input(gql, target, &sub)
                             .map_err(|error| FieldError {
-                                path: vec![response_key(f).to_owned(), key.clone()],
+                                path: vec![f.key().to_owned(), key.clone()],
                                 error: Box::new(error),
                             })?;
                     related.push((name.clone(), sub_input));
@@ -315,7 +454,7 @@ impl<'d> Operation<'d> {
         svc: &Service,
         info: &ObjectInfo,
         ty: &str,
-        f: &Field,
+        f: &Keyed<'_>,
     ) -> Result<String, ApiError> {
         let agg_type = format!("{ty}_aggregate");
         let mut fields = vec![FieldInput::Aggregate {
@@ -324,22 +463,22 @@ impl<'d> Operation<'d> {
         }];
         // (response key, function, [(response key, column)]) per selected field.
         let mut wanted = Vec::new();
-        for sub in self.fields(&f.selection_set.node, &agg_type) {
-            let key = response_key(sub).to_owned();
-            let func = AggFunc::parse(sub.name.node.as_str());
+        for sub in self.fields(&f.sets(), Some(&agg_type)) {
+            let key = sub.key().to_owned();
+            let func = AggFunc::parse(sub.name());
             let mut columns = Vec::new();
             if let Some(func) = func.filter(|f| *f != AggFunc::Count) {
-                let inner = format!("{ty}_{}_fields", sub.name.node.as_str());
-                for c in self.fields(&sub.selection_set.node, &inner) {
-                    let ckey = response_key(c).to_owned();
-                    if c.name.node == "__typename" {
+                let inner = format!("{ty}_{}_fields", sub.name());
+                for c in self.fields(&sub.sets(), Some(&inner)) {
+                    let ckey = c.key().to_owned();
+                    if c.name() == "__typename" {
                         columns.push((ckey, None));
                         continue;
                     }
-                    let Some(FieldKind::Column(col)) = info.fields.get(c.name.node.as_str()) else {
+                    let Some(FieldKind::Column(col)) = info.fields.get(c.name()) else {
                         return Err(ApiError::bad_request(format!(
                             "Unknown field '{}' on type '{inner}'.",
-                            c.name.node
+                            c.name()
                         )));
                     };
                     let input = FieldInput::Aggregate {
@@ -352,15 +491,13 @@ impl<'d> Operation<'d> {
                     columns.push((ckey, Some(format!("{}({col})", func.name()))));
                 }
             }
-            wanted.push((key, sub.name.node.to_string(), columns));
+            wanted.push((key, sub.name().to_owned(), columns));
         }
-        let mut input = ReadInput {
+        let input = ReadInput {
             fields: Some(fields),
+            filter: self.where_arg(info, f.field)?,
             ..ReadInput::default()
         };
-        if let Some(w) = self.arg(f, "where") {
-            input.filter = bool_exp(info, &w)?;
-        }
         let rows = read(svc, info, &input).await?;
         let row: Json = serde_json::from_slice::<Vec<Json>>(&rows)
             .ok()
@@ -388,6 +525,16 @@ impl<'d> Operation<'d> {
         }
         Ok(Json::Object(out).to_string())
     }
+}
+
+/// The spec's SameArguments: the same names with the same values (a
+/// variable equals only itself), whatever their order.
+fn same_arguments(a: &Field, b: &Field) -> bool {
+    a.arguments.len() == b.arguments.len()
+        && a.arguments.iter().all(|(name, value)| {
+            b.get_argument(&name.node)
+                .is_some_and(|other| other.node == value.node)
+        })
 }
 
 pub(super) fn response_key(f: &Field) -> &str {
@@ -439,40 +586,37 @@ fn count_arg(v: Option<GqlValue>, what: &str) -> Result<Option<u64>, ApiError> {
     }
 }
 
-/// `T_bool_exp` → the filter AST (`None` for `{}`): keys of one object AND
-/// together, as do the operators of one column.
-pub(super) fn bool_exp(info: &ObjectInfo, v: &GqlValue) -> Result<Option<Expr>, ApiError> {
+/// `T_bool_exp` → the filter AST: keys of one object AND together, as do the
+/// operators of one column. Empty lists keep their meaning (`{}` and
+/// `_and: []` are true, `_or: []` is false: see [`Expr`]), so an empty
+/// `_or: ids.map(…)` matches nothing. `path` names the value in messages.
+pub(super) fn bool_exp(info: &ObjectInfo, v: &GqlValue, path: &str) -> Result<Expr, ApiError> {
     let GqlValue::Object(map) = v else {
-        return Ok(None);
+        return Err(not_a_condition(path, v));
     };
-    let mut all = Vec::new();
+    let mut all = Vec::with_capacity(map.len());
     for (key, value) in map {
+        let here = || format!("{path}.{key}");
         match key.as_str() {
             "_and" | "_or" => {
                 let items = match value {
                     GqlValue::List(items) => items.as_slice(),
+                    GqlValue::Null => return Err(not_a_condition(&here(), value)),
+                    // Input coercion: one value where a list is expected is a
+                    // list of one.
                     other => std::slice::from_ref(other),
                 };
-                let mut parts = Vec::new();
-                for item in items {
-                    if let Some(e) = bool_exp(info, item)? {
-                        parts.push(e);
-                    }
-                }
-                if parts.is_empty() {
-                    continue;
-                }
+                let parts = items
+                    .iter()
+                    .map(|item| bool_exp(info, item, &here()))
+                    .collect::<Result<Vec<_>, _>>()?;
                 all.push(if key.as_str() == "_and" {
                     Expr::And(parts)
                 } else {
                     Expr::Or(parts)
                 });
             }
-            "_not" => {
-                if let Some(e) = bool_exp(info, value)? {
-                    all.push(Expr::Not(Box::new(e)));
-                }
-            }
+            "_not" => all.push(Expr::Not(Box::new(bool_exp(info, value, &here())?))),
             field => {
                 let Some(FieldKind::Column(column)) = info.fields.get(field) else {
                     return Err(ApiError::bad_request(format!(
@@ -480,22 +624,39 @@ pub(super) fn bool_exp(info: &ObjectInfo, v: &GqlValue) -> Result<Option<Expr>, 
                         info.table.name
                     )));
                 };
-                column_exp(column, value, &mut all)?;
+                column_exp(column, value, &here(), &mut all)?;
             }
         }
     }
-    Ok(match all.len() {
-        0 => None,
-        1 => all.pop(),
-        _ => Some(Expr::And(all)),
-    })
+    if all.len() == 1
+        && let Some(only) = all.pop()
+    {
+        return Ok(only);
+    }
+    Ok(Expr::And(all))
 }
 
-fn column_exp(column: &str, v: &GqlValue, all: &mut Vec<Expr>) -> Result<(), ApiError> {
+/// A `null` (or a non-object) where a condition belongs. Hasura v1 read
+/// `{id: {_eq: null}}` as "no condition" and deleted whole tables when a
+/// client variable was undefined; like Hasura v2, a null is refused.
+fn not_a_condition(path: &str, v: &GqlValue) -> ApiError {
+    if *v == GqlValue::Null {
+        ApiError::bad_request(format!(
+            "{path} is null. A null in a condition is refused rather than read as \"no condition\": to test for NULL use _is_null: true, and to leave a condition out, leave the field out."
+        ))
+    } else {
+        ApiError::bad_request(format!("{path} must be an object of conditions."))
+    }
+}
+
+fn column_exp(column: &str, v: &GqlValue, path: &str, all: &mut Vec<Expr>) -> Result<(), ApiError> {
     let GqlValue::Object(ops) = v else {
-        return Ok(());
+        return Err(not_a_condition(path, v));
     };
     for (op, value) in ops {
+        if *value == GqlValue::Null {
+            return Err(not_a_condition(&format!("{path}.{op}"), value));
+        }
         let cmp = |op: CmpOp| -> Result<Expr, ApiError> {
             Ok(Expr::Compare {
                 column: ident(column),
@@ -526,9 +687,16 @@ fn column_exp(column: &str, v: &GqlValue, all: &mut Vec<Expr>) -> Result<(), Api
                 pattern: literal(value)?,
                 negated: op.as_str().starts_with("_n"),
             },
-            "_is_null" => Expr::IsNull {
-                column: ident(column),
-                negated: matches!(value, GqlValue::Boolean(false)),
+            "_is_null" => match value {
+                GqlValue::Boolean(is_null) => Expr::IsNull {
+                    column: ident(column),
+                    negated: !is_null,
+                },
+                _ => {
+                    return Err(ApiError::bad_request(format!(
+                        "{path}._is_null must be true or false."
+                    )));
+                }
             },
             other => {
                 return Err(ApiError::bad_request(format!(
@@ -585,4 +753,103 @@ fn order_by(info: &ObjectInfo, v: &GqlValue) -> Result<Vec<OrderInput>, ApiError
         }
     }
     Ok(order)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use async_graphql::parser::parse_query;
+
+    use super::*;
+
+    fn vars(json: serde_json::Value) -> Variables {
+        Variables::from_json(json)
+    }
+
+    fn coerced(query: &str, given: serde_json::Value) -> Result<(), String> {
+        let doc = parse_query(query).unwrap();
+        let mut op = Operation::new(&doc, None, vars(given)).unwrap();
+        op.coerce_variables()
+    }
+
+    #[test]
+    fn missing_or_null_non_null_variables_fail_the_request() {
+        let q = "query($w: Album_bool_exp!) { Album(where: $w) { AlbumId } }";
+        let e = coerced(q, serde_json::json!({})).unwrap_err();
+        assert!(
+            e.contains("\"$w\"") && e.contains("was not provided"),
+            "{e}"
+        );
+        let e = coerced(q, serde_json::json!({ "w": null })).unwrap_err();
+        assert!(e.contains("must not be null"), "{e}");
+        assert!(coerced(q, serde_json::json!({ "w": {} })).is_ok());
+        // A default stands in for a missing value; a nullable one may be missing.
+        assert!(
+            coerced(
+                "query($n: Int! = 2) { Album(limit: $n) { AlbumId } }",
+                serde_json::json!({})
+            )
+            .is_ok()
+        );
+        assert!(
+            coerced(
+                "query($n: Int) { Album(limit: $n) { AlbumId } }",
+                serde_json::json!({})
+            )
+            .is_ok()
+        );
+    }
+
+    fn merged(query: &str) -> Result<Vec<(String, usize)>, String> {
+        let doc = parse_query(query).unwrap();
+        let op = Operation::new(&doc, None, Variables::default()).unwrap();
+        op.check_merge()?;
+        let roots = op.fields(&[op.selection()], Some("Query"));
+        Ok(roots
+            .iter()
+            .map(|k| {
+                let subs = op.fields(&k.sets(), None);
+                (k.key().to_owned(), subs.len())
+            })
+            .collect())
+    }
+
+    #[test]
+    fn fields_merge_by_response_key() {
+        let q =
+            "fragment A on Album { Artist { Name } } fragment B on Album { Artist { ArtistId } }
+                 { Album { ...A ...B AlbumId } }";
+        assert_eq!(merged(q).unwrap(), [("Album".to_owned(), 2)]);
+        let doc = parse_query(q).unwrap();
+        let op = Operation::new(&doc, None, Variables::default()).unwrap();
+        let album = &op.fields(&[op.selection()], Some("Query"))[0];
+        let inner = op.fields(&album.sets(), Some("Album"));
+        let artist = &inner[0];
+        let names: Vec<&str> = op
+            .fields(&artist.sets(), None)
+            .iter()
+            .map(|f| f.key())
+            .collect();
+        assert_eq!(names, ["Name", "ArtistId"]);
+        // The same field twice, and a root field twice, are one key each.
+        assert_eq!(
+            merged("{ Album { AlbumId Title AlbumId } Album { Title } }").unwrap(),
+            [("Album".to_owned(), 2)]
+        );
+    }
+
+    #[test]
+    fn conflicting_fields_under_one_key_are_refused() {
+        for q in [
+            "{ Album { x: AlbumId x: Title } }",
+            "{ a: Album(limit: 1) { AlbumId } a: Album(limit: 2) { AlbumId } }",
+            "fragment A on Album { Artist { n: Name } } fragment B on Album { Artist { n: ArtistId } }
+             { Album { ...A ...B } }",
+        ] {
+            let e = merged(q).unwrap_err();
+            assert!(e.contains("conflict"), "{q}: {e}");
+        }
+        // The same arguments in another order are the same field.
+        assert!(merged("{ a: Album(limit: 1, offset: 2) { AlbumId } a: Album(offset: 2, limit: 1) { Title } }").is_ok());
+    }
 }

@@ -16,10 +16,10 @@ use axum::routing::get;
 use crate::error::ApiError;
 use crate::state::AppState;
 
+/// The files under `/graphiql/`; the page itself is answered by the GraphQL
+/// endpoint's GET when a browser asks for HTML (`super::get`).
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v2/{service}/graphql", get(page))
-        .route("/graphiql/{file}", get(asset))
+    Router::new().route("/graphiql/{file}", get(asset))
 }
 
 /// One embedded file, served as `/graphiql/{name}`.
@@ -195,7 +195,7 @@ const PAGE: &str = r##"<!doctype html>
 /// every result come from `POST` on the same path, which checks the caller
 /// like any other API call. Answering 404 for an unknown service would instead
 /// tell anonymous callers which services exist.
-async fn page() -> Response {
+pub fn page() -> Response {
     (
         [
             (header::CACHE_CONTROL, "no-cache"),

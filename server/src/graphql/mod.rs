@@ -1,4 +1,6 @@
-//! The generated GraphQL API of each service: `POST /api/v2/{service}/graphql`.
+//! The generated GraphQL API of each service: `POST /api/v2/{service}/graphql`
+//! (one operation, or a JSON array of them), and `GET` on the same path for
+//! queries (`?query=…&variables=…`) or, for a browser, GraphiQL.
 //!
 //! async-graphql parses and validates a request against the service's generated
 //! schema (types, arguments, variables, depth, complexity) and answers
@@ -8,6 +10,7 @@
 //! 900 resolver calls and a value tree built and serialised again; the W4
 //! benchmark holds GraphQL to 0.8× of the same REST read.
 
+pub mod coerce;
 pub mod exec;
 pub mod graphiql;
 pub mod mutate;
@@ -17,24 +20,26 @@ pub mod schema;
 use std::sync::Arc;
 
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute};
-use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{Response as GqlResponse, ServerError, Value as GqlValue};
+use async_graphql::parser::types::{ExecutableDocument, OperationType};
+use async_graphql::{Response as GqlResponse, ServerError, Value as GqlValue, Variables};
 use axum::Router;
 use axum::body::Bytes;
-use axum::http::{StatusCode, header};
+use axum::extract::{FromRequestParts, Query, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde_json::{Value as Json, json};
 
 use crate::error::{ApiError, REQUEST_ID};
 use crate::rest::Service;
+use crate::services::config::DEFAULT_GRAPHQL_MAX_BATCH;
 use crate::state::AppState;
 use exec::{FieldError, Operation};
 use schema::GraphCatalog;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/v2/{service}/graphql", post(execute))
+        .route("/api/v2/{service}/graphql", post(execute).get(get))
         .merge(graphiql::router())
         .method_not_allowed_fallback(crate::error::method_not_allowed)
 }
@@ -68,35 +73,208 @@ impl Extension for ValidateOnly {
     }
 }
 
+/// One operation's answer: a status and the JSON text of its body. A batch
+/// puts the bodies of its operations in one array.
+struct Answer {
+    status: StatusCode,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn json(status: StatusCode, body: &Json) -> Answer {
+        Answer {
+            status,
+            body: body.to_string().into_bytes(),
+        }
+    }
+
+    fn errors(status: StatusCode, errors: Vec<Json>) -> Answer {
+        Answer::json(status, &json!({ "errors": errors }))
+    }
+
+    fn error(status: StatusCode, message: &str) -> Answer {
+        Answer::errors(status, vec![error_json(message, None, "BAD_REQUEST")])
+    }
+
+    fn into_response(self) -> Response {
+        let mut resp = (
+            self.status,
+            [(header::CONTENT_TYPE, "application/json")],
+            self.body,
+        )
+            .into_response();
+        if self.status == StatusCode::METHOD_NOT_ALLOWED {
+            // RFC 9110: a 405 names the methods that would do.
+            resp.headers_mut()
+                .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
+        }
+        resp
+    }
+}
+
+/// Which HTTP method an operation came by: GET may only read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Via {
+    Post,
+    Get,
+}
+
+/// `POST`: one operation (`{"query": …}`) or a batch (`[{…}, {…}]`), whose
+/// answer is the array of the operations' answers, in order.
 async fn execute(svc: Service, body: Bytes) -> Response {
-    let gql = match &svc.runtime.graphql {
-        Ok(gql) => gql.clone(),
-        Err(why) => {
-            return errors(
-                StatusCode::SERVICE_UNAVAILABLE,
-                vec![error_json(
-                    &format!("This service's GraphQL schema could not be built: {why}"),
-                    None,
-                    "SERVICE_UNAVAILABLE",
-                )],
-            );
-        }
+    let gql = match schema_of(&svc) {
+        Ok(gql) => gql,
+        Err(answer) => return answer.into_response(),
     };
-    let request: async_graphql::Request = match serde_json::from_slice(&body) {
+    let batched = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
+    if !batched {
+        return match serde_json::from_slice::<async_graphql::Request>(&body) {
+            Ok(request) => run(&svc, &gql, request, Via::Post).await.into_response(),
+            Err(e) => not_a_request(&e).into_response(),
+        };
+    }
+    let requests = match serde_json::from_slice::<Vec<async_graphql::Request>>(&body) {
         Ok(r) => r,
-        Err(e) => {
-            return errors(
-                StatusCode::BAD_REQUEST,
-                vec![error_json(
-                    &format!(
-                        "The body must be JSON like {{\"query\": \"{{ Album {{ Title }} }}\", \"variables\": {{}}}}: {e}"
-                    ),
-                    None,
-                    "BAD_REQUEST",
-                )],
-            );
-        }
+        Err(e) => return not_a_request(&e).into_response(),
     };
+    let max = svc
+        .runtime
+        .config
+        .graphql_max_batch
+        .unwrap_or(DEFAULT_GRAPHQL_MAX_BATCH);
+    if requests.is_empty() || requests.len() > max {
+        return Answer::error(
+            StatusCode::BAD_REQUEST,
+            &format!(
+                "A batch holds 1 to {max} operations (graphql_max_batch in the service's config); this one holds {}.",
+                requests.len()
+            ),
+        )
+        .into_response();
+    }
+    // One after the other, like separate requests: each operation is its own
+    // transaction, and one's failure is only its own answer.
+    let mut out = Vec::with_capacity(256 * requests.len());
+    out.push(b'[');
+    for (n, request) in requests.into_iter().enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(&run(&svc, &gql, request, Via::Post).await.body);
+    }
+    out.push(b']');
+    Answer {
+        status: StatusCode::OK,
+        body: out,
+    }
+    .into_response()
+}
+
+/// `GET`: GraphiQL for a browser (one that asks for HTML; the page holds no
+/// data, so it needs no credentials), else the query in `?query=`
+/// (`variables` as JSON text, `operationName`), as the GraphQL-over-HTTP
+/// spec describes. A mutation over GET is refused with 405: a GET must be
+/// safe to repeat, prefetch and cache.
+async fn get(State(state): State<AppState>, req: Request) -> Response {
+    let (mut parts, _) = req.into_parts();
+    if wants_html(&parts.headers) {
+        return graphiql::page();
+    }
+    let svc = match Service::from_request_parts(&mut parts, &state).await {
+        Ok(svc) => svc,
+        Err(e) => return e.into_response(),
+    };
+    let gql = match schema_of(&svc) {
+        Ok(gql) => gql,
+        Err(answer) => return answer.into_response(),
+    };
+    match get_request(&parts.uri) {
+        Ok(request) => run(&svc, &gql, request, Via::Get).await.into_response(),
+        Err(message) => Answer::error(StatusCode::BAD_REQUEST, &message).into_response(),
+    }
+}
+
+/// A browser navigating to the endpoint lists `text/html` in `Accept`; API
+/// clients (`application/json`, `application/graphql-response+json`, curl's
+/// `*/*`) do not.
+fn wants_html(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| {
+            t.split(';')
+                .next()
+                .is_some_and(|m| m.trim().eq_ignore_ascii_case("text/html"))
+        })
+}
+
+/// The operation of a GET's query string.
+fn get_request(uri: &axum::http::Uri) -> Result<async_graphql::Request, String> {
+    let Query(pairs) = Query::<Vec<(String, String)>>::try_from_uri(uri)
+        .map_err(|_| "The query string is not valid.".to_owned())?;
+    let mut text = None;
+    let mut variables = None;
+    let mut operation = None;
+    for (k, v) in pairs {
+        match k.as_str() {
+            "query" => text = Some(v),
+            "variables" if !v.trim().is_empty() => variables = Some(v),
+            "operationName" if !v.is_empty() => operation = Some(v),
+            _ => {}
+        }
+    }
+    let text = text.ok_or_else(|| {
+        "A GET needs the operation in ?query=… (and optionally variables=… as JSON and operationName=…); mutations go by POST. A browser asking for text/html gets GraphiQL here.".to_owned()
+    })?;
+    let mut request = async_graphql::Request::new(text);
+    if let Some(v) = variables {
+        let json: Json = serde_json::from_str(&v)
+            .map_err(|e| format!("variables= must be a JSON object: {e}."))?;
+        if !json.is_object() {
+            return Err("variables= must be a JSON object.".into());
+        }
+        request = request.variables(Variables::from_json(json));
+    }
+    if let Some(name) = operation {
+        request = request.operation_name(name);
+    }
+    Ok(request)
+}
+
+fn schema_of(svc: &Service) -> Result<Arc<GraphCatalog>, Answer> {
+    match &svc.runtime.graphql {
+        Ok(gql) => Ok(gql.clone()),
+        Err(why) => Err(Answer::errors(
+            StatusCode::SERVICE_UNAVAILABLE,
+            vec![error_json(
+                &format!("This service's GraphQL schema could not be built: {why}"),
+                None,
+                "SERVICE_UNAVAILABLE",
+            )],
+        )),
+    }
+}
+
+fn not_a_request(e: &serde_json::Error) -> Answer {
+    Answer::error(
+        StatusCode::BAD_REQUEST,
+        &format!(
+            "The body must be JSON like {{\"query\": \"{{ Album {{ Title }} }}\", \"variables\": {{}}}}, or an array of such objects: {e}"
+        ),
+    )
+}
+
+/// One operation: validated (or taken from the cache of validated
+/// documents), its variables coerced and its fields checked for conflicts,
+/// all before anything runs; then planned and run by `exec`.
+async fn run(
+    svc: &Service,
+    gql: &GraphCatalog,
+    request: async_graphql::Request,
+    via: Via,
+) -> Answer {
     let operation_name = request.operation_name.clone();
     let variables = request.variables.clone();
     // Validation also checks variable values, so only documents sent without
@@ -111,7 +289,7 @@ async fn execute(svc: Service, body: Bytes) -> Response {
     let cached = cache_key.as_ref().and_then(|k| gql.validated.get(k));
     let doc = match cached {
         Some(doc) => doc,
-        None => match validate(&gql, request).await {
+        None => match validate(gql, request).await {
             Ok(doc) => {
                 if let Some(k) = cache_key {
                     gql.validated.insert(k, doc.clone());
@@ -121,14 +299,27 @@ async fn execute(svc: Service, body: Bytes) -> Response {
             Err(answered) => return answered,
         },
     };
-    let Some(op) = Operation::new(&doc, operation_name.as_deref(), variables) else {
-        return errors(
-            StatusCode::OK,
-            vec![error_json("Unknown operation.", None, "BAD_REQUEST")],
-        );
+    let Some(mut op) = Operation::new(&doc, operation_name.as_deref(), variables) else {
+        return Answer::error(StatusCode::OK, "Unknown operation.");
     };
-    match op.run(&svc, &gql).await {
-        Ok(body) => ([(header::CONTENT_TYPE, "application/json")], body).into_response(),
+    if via == Via::Get && op.kind() == OperationType::Mutation {
+        return Answer::error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "A mutation cannot be sent by GET; POST it.",
+        );
+    }
+    if let Err(message) = op
+        .coerce_variables()
+        .and_then(|()| op.check_merge())
+        .and_then(|()| coerce::check_ints(&op, gql.schema.registry()))
+    {
+        return Answer::error(StatusCode::OK, &message);
+    }
+    match op.run(svc, gql).await {
+        Ok(body) => Answer {
+            status: StatusCode::OK,
+            body,
+        },
         Err(FieldError { path, error }) => {
             let message = client_message(&error);
             let code = status_name(error.status());
@@ -139,7 +330,7 @@ async fn execute(svc: Service, body: Bytes) -> Response {
             {
                 body["errors"][0]["extensions"]["request_id"] = json!(id);
             }
-            (StatusCode::OK, axum::Json(body)).into_response()
+            Answer::json(StatusCode::OK, &body)
         }
     }
 }
@@ -150,28 +341,34 @@ async fn execute(svc: Service, body: Bytes) -> Response {
 async fn validate(
     gql: &GraphCatalog,
     mut request: async_graphql::Request,
-) -> Result<Arc<ExecutableDocument>, Response> {
+) -> Result<Arc<ExecutableDocument>, Answer> {
     let doc = match request.parsed_query() {
         Ok(doc) => doc.clone(),
-        Err(e) => return Err(errors(StatusCode::OK, vec![server_error_json(&e)])),
+        Err(e) => return Err(Answer::errors(StatusCode::OK, vec![server_error_json(&e)])),
     };
-    let names = Operation::new(
+    let op = Operation::new(
         &doc,
         request.operation_name.as_deref(),
         request.variables.clone(),
-    )
-    .map(|op| op.root_names())
-    .unwrap_or_default();
+    );
+    // Said once, before async-graphql's validation reports each of the
+    // operation's fields as unknown on a missing Subscription type.
+    if op
+        .as_ref()
+        .is_some_and(|op| op.kind() == OperationType::Subscription)
+    {
+        return Err(Answer::error(
+            StatusCode::OK,
+            "Subscriptions are not supported: this API answers queries and mutations over HTTP.",
+        ));
+    }
+    let names = op.map(|op| op.root_names()).unwrap_or_default();
     let introspection = names.iter().any(|n| n == "__schema" || n == "__type");
     let data = names.iter().any(|n| !n.starts_with("__"));
     if introspection && data {
-        return Err(errors(
+        return Err(Answer::error(
             StatusCode::OK,
-            vec![error_json(
-                "Ask for the schema (__schema, __type) and for data in separate requests.",
-                None,
-                "BAD_REQUEST",
-            )],
+            "Ask for the schema (__schema, __type) and for data in separate requests.",
         ));
     }
     if !data {
@@ -186,16 +383,19 @@ async fn validate(
 
 /// async-graphql's own answer (introspection, validation errors), with
 /// `extensions.code` on each error as ours have.
-fn answer(resp: GqlResponse) -> Response {
+fn answer(resp: GqlResponse) -> Answer {
     if resp.errors.is_empty() {
-        return (StatusCode::OK, axum::Json(resp)).into_response();
+        return Answer::json(
+            StatusCode::OK,
+            &serde_json::to_value(&resp).unwrap_or(Json::Null),
+        );
     }
     let errors: Vec<Json> = resp.errors.iter().map(server_error_json).collect();
     let mut body = json!({ "errors": errors });
     if resp.data != GqlValue::Null {
         body["data"] = serde_json::to_value(&resp.data).unwrap_or(Json::Null);
     }
-    (StatusCode::OK, axum::Json(body)).into_response()
+    Answer::json(StatusCode::OK, &body)
 }
 
 fn server_error_json(e: &ServerError) -> Json {
@@ -212,10 +412,6 @@ fn error_json(message: &str, path: Option<Vec<String>>, code: &str) -> Json {
         e["path"] = json!(path);
     }
     e
-}
-
-fn errors(status: StatusCode, errors: Vec<Json>) -> Response {
-    (status, axum::Json(json!({ "errors": errors }))).into_response()
 }
 
 /// REST's status as a GraphQL error code: 404 → `NOT_FOUND`.

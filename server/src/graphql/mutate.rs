@@ -7,7 +7,7 @@ use async_graphql::Value as GqlValue;
 use async_graphql::parser::types::Field;
 use serde_json::{Map, Value as Json};
 
-use super::exec::{Operation, bool_exp, object, response_key};
+use super::exec::{Keyed, Operation, object};
 use super::schema::{FieldKind, GraphCatalog, ObjectInfo, Root};
 use crate::error::ApiError;
 use crate::query::document::{first_record, write_str};
@@ -23,7 +23,7 @@ pub async fn run(
     svc: &Service,
     gql: &GraphCatalog,
     root: &Root,
-    f: &Field,
+    f: &Keyed<'_>,
 ) -> Result<Vec<u8>, ApiError> {
     let (ty, many) = match root {
         Root::Insert(ty) | Root::Update(ty) | Root::Delete(ty) => (ty, true),
@@ -31,7 +31,7 @@ pub async fn run(
         Root::List(_) | Root::ByPk(_) | Root::Aggregate(_) => {
             return Err(ApiError::bad_request(format!(
                 "'{}' is a query, not a mutation.",
-                f.name.node
+                f.name()
             )));
         }
     };
@@ -47,7 +47,7 @@ pub async fn run(
     let mut deleted: Option<Vec<u8>> = None;
     let keys: Vec<Record> = match root {
         Root::Insert(_) => {
-            let objects = match op.arg(f, "objects") {
+            let objects = match op.arg(f.field, "objects") {
                 Some(GqlValue::List(items)) => items,
                 Some(one @ GqlValue::Object(_)) => vec![one],
                 _ => Vec::new(),
@@ -74,8 +74,8 @@ pub async fn run(
             keys
         }
         Root::Update(_) | Root::UpdateByPk(_) => {
-            let cond = condition(op, info, f, backend)?;
-            let set = match op.arg(f, "_set") {
+            let cond = condition(op, info, f.field, backend)?;
+            let set = match op.arg(f.field, "_set") {
                 Some(v) => record(info, &v)
                     .and_then(|rec| write::typed_fields(table, &rec, backend))
                     .map_err(|e| record_error(e, 0, false))?,
@@ -84,7 +84,7 @@ pub async fn run(
             write::update_matching(conn, table, &key, &cond, set).await?
         }
         Root::Delete(_) | Root::DeleteByPk(_) => {
-            let cond = condition(op, info, f, backend)?;
+            let cond = condition(op, info, f.field, backend)?;
             let keys = write::keys_matching(conn, table, &key, &cond).await?;
             deleted = Some(returning(op, svc, gql, ty, info, f, many, &keys).await?);
             write::delete_matching(conn, table, &key, &cond).await?
@@ -107,7 +107,7 @@ async fn returning(
     gql: &GraphCatalog,
     ty: &str,
     info: &ObjectInfo,
-    f: &Field,
+    f: &Keyed<'_>,
     many: bool,
     keys: &[Record],
 ) -> Result<Vec<u8>, ApiError> {
@@ -121,16 +121,16 @@ async fn returning(
     let response_type = format!("{ty}_mutation_response");
     let mut out = vec![b'{'];
     for (n, sub) in op
-        .fields(&f.selection_set.node, &response_type)
-        .into_iter()
+        .fields(&f.sets(), Some(&response_type))
+        .iter()
         .enumerate()
     {
         if n > 0 {
             out.push(b',');
         }
-        write_str(response_key(sub), &mut out);
+        write_str(sub.key(), &mut out);
         out.push(b':');
-        match sub.name.node.as_str() {
+        match sub.name() {
             "affected_rows" => out.extend_from_slice(keys.len().to_string().as_bytes()),
             "returning" if keys.is_empty() => out.extend_from_slice(b"[]"),
             "returning" => {
@@ -150,7 +150,7 @@ async fn read_keys(
     gql: &GraphCatalog,
     ty: &str,
     info: &ObjectInfo,
-    f: &Field,
+    f: &Keyed<'_>,
     keys: &[Record],
 ) -> Result<Vec<u8>, ApiError> {
     let input = op.selection_input(gql, ty, f).map_err(|e| *e.error)?;
@@ -174,16 +174,14 @@ fn condition(
     f: &Field,
     backend: sea_orm::DbBackend,
 ) -> Result<Cond, ApiError> {
-    let expr = match op.arg(f, "where") {
-        Some(w) => bool_exp(info, &w)?,
-        None => Some(op.key_filter(info, f, op.arg(f, "pk_columns").as_ref())?),
+    // `where: {}` means every row, as in Hasura: REST's filter-less DELETE
+    // is refused, but here the caller wrote the empty condition (`_or: []`,
+    // on the other hand, matches nothing; see `exec::bool_exp`).
+    let expr = match op.where_arg(info, f)? {
+        Some(w) => w,
+        None => op.key_filter(info, f, op.arg(f, "pk_columns").as_ref())?,
     };
-    match expr {
-        Some(e) => Ok(plan::resolve(&info.table, &e, backend)?),
-        // `where: {}` means every row, as in Hasura; REST's filter-less
-        // DELETE is refused, but here the caller wrote the empty condition.
-        None => Ok(Cond::And(Vec::new())),
-    }
+    Ok(plan::resolve(&info.table, &expr, backend)?)
 }
 
 /// An input object's fields under their column names.

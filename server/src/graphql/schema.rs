@@ -169,6 +169,8 @@ pub fn build(catalog: &Catalog, limits: QueryLimits) -> Result<GraphCatalog, Sch
     let mut mutation = Object::new("Mutation");
     let mut registered: Vec<async_graphql::dynamic::Type> = Vec::new();
     let mut used_scalars: Vec<&'static str> = Vec::new();
+    // Scalars of text columns, whose comparison types offer `_like` & co.
+    let mut text_scalars: Vec<&'static str> = Vec::new();
     let mut roots = HashMap::new();
     let mut objects = HashMap::new();
     let mut writes = 0;
@@ -201,6 +203,9 @@ pub fn build(catalog: &Catalog, limits: QueryLimits) -> Result<GraphCatalog, Sch
             let scalar = scalar_of(c);
             if !used_scalars.contains(&scalar) {
                 used_scalars.push(scalar);
+            }
+            if c.json_type.is_text() && !text_scalars.contains(&scalar) {
+                text_scalars.push(scalar);
             }
             let out = if c.nullable {
                 TypeRef::named(scalar)
@@ -446,8 +451,10 @@ pub fn build(catalog: &Catalog, limits: QueryLimits) -> Result<GraphCatalog, Sch
         for op in ["_in", "_nin"] {
             exp = exp.field(InputValue::new(op, TypeRef::named_nn_list(scalar)));
         }
-        for op in ["_like", "_nlike", "_ilike", "_nilike"] {
-            exp = exp.field(InputValue::new(op, TypeRef::named(TypeRef::STRING)));
+        if text_scalars.contains(&scalar) {
+            for op in ["_like", "_nlike", "_ilike", "_nilike"] {
+                exp = exp.field(InputValue::new(op, TypeRef::named(TypeRef::STRING)));
+            }
         }
         exp = exp.field(InputValue::new(
             "_is_null",

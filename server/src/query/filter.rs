@@ -56,6 +56,11 @@ pub enum MatchKind {
     EndsWith,
 }
 
+/// A condition tree. Empty lists mean what the identities of their
+/// connectives say, on purpose: `And([])` is true, `Or([])` is false, and an
+/// `In` with no values is false (`not in` nothing: true). The text grammar
+/// never produces them (`in ()` is refused); GraphQL's `where` does
+/// (`_and: []`, `_or: []`, `{}`, `_in: []`), and the planner folds them.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
     And(Vec<Expr>),

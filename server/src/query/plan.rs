@@ -122,6 +122,12 @@ pub enum ShapeItem {
 }
 
 /// A resolved condition: column names are known to exist, values are typed.
+///
+/// An empty list means what the connective's identity is: `And([])` is true
+/// (nothing to satisfy) and `Or([])` is false (no alternative holds), so that
+/// `_or: ids.map(…)` over no ids matches nothing and can never widen a write.
+/// The smart constructors [`Cond::all`], [`Cond::any`] and [`Cond::negate`]
+/// fold those constants away, so a plan holds one only at its top.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cond {
     And(Vec<Cond>),
@@ -159,6 +165,70 @@ pub enum Cond {
         columns: Vec<String>,
         tuples: Vec<Vec<Value>>,
     },
+}
+
+impl Cond {
+    /// The condition every row satisfies.
+    pub const TRUE: Cond = Cond::And(Vec::new());
+    /// The condition no row satisfies.
+    pub const FALSE: Cond = Cond::Or(Vec::new());
+
+    pub fn is_true(&self) -> bool {
+        matches!(self, Cond::And(items) if items.is_empty())
+    }
+
+    pub fn is_false(&self) -> bool {
+        matches!(self, Cond::Or(items) if items.is_empty())
+    }
+
+    /// The conjunction of `items`: nested ANDs spliced in, `TRUE`s dropped, and
+    /// `FALSE` as soon as one item is false.
+    pub fn all(items: impl IntoIterator<Item = Cond>) -> Cond {
+        let mut out = Vec::new();
+        for item in items {
+            match item {
+                Cond::And(inner) => out.extend(inner),
+                c if c.is_false() => return Cond::FALSE,
+                c => out.push(c),
+            }
+        }
+        if out.len() == 1
+            && let Some(only) = out.pop()
+        {
+            return only;
+        }
+        Cond::And(out)
+    }
+
+    /// The disjunction of `items`: nested ORs spliced in, `FALSE`s dropped, and
+    /// `TRUE` as soon as one item is true.
+    pub fn any(items: impl IntoIterator<Item = Cond>) -> Cond {
+        let mut out = Vec::new();
+        for item in items {
+            match item {
+                Cond::Or(inner) => out.extend(inner),
+                c if c.is_true() => return Cond::TRUE,
+                c => out.push(c),
+            }
+        }
+        if out.len() == 1
+            && let Some(only) = out.pop()
+        {
+            return only;
+        }
+        Cond::Or(out)
+    }
+
+    /// NOT `c`, with the constants swapped and a double negation removed.
+    /// (SQL's NOT of UNKNOWN stays UNKNOWN either way, so this changes no row.)
+    pub fn negate(c: Cond) -> Cond {
+        match c {
+            c if c.is_true() => Cond::FALSE,
+            c if c.is_false() => Cond::TRUE,
+            Cond::Not(inner) => *inner,
+            c => Cond::Not(Box::new(c)),
+        }
+    }
 }
 
 /// How a `like` (and `contains`, `starts with`, `ends with`) ignores case, which
@@ -376,14 +446,11 @@ fn plan_level(
         }
     }
 
-    let mut conds = Vec::new();
-    if let Some(expr) = &input.filter {
-        conds.push(resolve(table, expr, limits.backend)?);
-    }
-    let filter = match conds.len() {
-        0 => None,
-        1 => conds.pop(),
-        _ => Some(Cond::And(conds)),
+    // A filter that holds for every row is no filter; one that holds for none
+    // stays, and the statement says `WHERE FALSE`.
+    let filter = match &input.filter {
+        Some(expr) => Some(resolve(table, expr, limits.backend)?).filter(|c| !c.is_true()),
+        None => None,
     };
 
     let mut order = Vec::with_capacity(input.order.len());
@@ -417,8 +484,9 @@ fn plan_level(
         }
     }
 
+    // `Some(0)` asks for no rows (GraphQL's `limit: 0`, as Hasura answers it);
+    // REST reads a limit below 1 as "the default" before it gets here.
     let limit = match input.limit {
-        Some(0) => return Err(invalid("limit must be at least 1.")),
         Some(l) if top => Some(l.min(limits.max_records)),
         Some(l) => Some(l),
         None if top => Some(limits.max_records),
@@ -695,7 +763,7 @@ pub fn resolve(table: &Table, expr: &Expr, backend: DbBackend) -> Result<Cond, P
         })
     };
     let text = |c: &Column, id: &Ident, lit: &Literal, op: &str| -> Result<String, PlanError> {
-        if !matches!(c.json_type, JsonType::String | JsonType::Uuid) {
+        if !c.json_type.is_text() {
             return Err(invalid(format!(
                 "Invalid filter: '{op}' works on text fields; '{}' is {} (at position {}).",
                 c.name,
@@ -712,19 +780,19 @@ pub fn resolve(table: &Table, expr: &Expr, backend: DbBackend) -> Result<Cond, P
         }
     };
     Ok(match expr {
-        Expr::And(items) => Cond::And(
+        Expr::And(items) => Cond::all(
             items
                 .iter()
                 .map(|e| resolve(table, e, backend))
-                .collect::<Result<_, _>>()?,
+                .collect::<Result<Vec<_>, _>>()?,
         ),
-        Expr::Or(items) => Cond::Or(
+        Expr::Or(items) => Cond::any(
             items
                 .iter()
                 .map(|e| resolve(table, e, backend))
-                .collect::<Result<_, _>>()?,
+                .collect::<Result<Vec<_>, _>>()?,
         ),
-        Expr::Not(inner) => Cond::Not(Box::new(resolve(table, inner, backend)?)),
+        Expr::Not(inner) => Cond::negate(resolve(table, inner, backend)?),
         Expr::Compare {
             column,
             op,
@@ -808,6 +876,11 @@ pub fn resolve(table: &Table, expr: &Expr, backend: DbBackend) -> Result<Cond, P
                     c.name, column.pos
                 )));
             }
+            // No value to be in: false, and `not in` nothing is true, for
+            // NULLs too (no comparison is made).
+            if values.is_empty() {
+                return Ok(if *negated { Cond::TRUE } else { Cond::FALSE });
+            }
             Cond::In {
                 column: c.name.clone(),
                 values: values
@@ -847,4 +920,123 @@ fn escape_like(s: &str) -> String {
 pub fn filter_cond(table: &Table, text: &str, backend: DbBackend) -> Result<Cond, PlanError> {
     let expr = filter::parse(text).map_err(|e| invalid(format!("Invalid filter: {e}.")))?;
     resolve(table, &expr, backend)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn leaf(n: i64) -> Cond {
+        Cond::Cmp {
+            column: "a".into(),
+            op: CmpOp::Eq,
+            value: Value::BigInt(Some(n)),
+        }
+    }
+
+    #[test]
+    fn empty_lists_are_the_identities_of_their_connectives() {
+        assert!(Cond::all([]).is_true());
+        assert!(Cond::any([]).is_false());
+        assert!(Cond::negate(Cond::all([])).is_false());
+        assert!(Cond::negate(Cond::any([])).is_true());
+    }
+
+    #[test]
+    fn constants_fold_away() {
+        // x AND TRUE = x; x OR FALSE = x.
+        assert_eq!(Cond::all([leaf(1), Cond::TRUE]), leaf(1));
+        assert_eq!(Cond::any([leaf(1), Cond::FALSE]), leaf(1));
+        // x AND FALSE = FALSE; x OR TRUE = TRUE, whatever x is.
+        assert!(Cond::all([leaf(1), Cond::FALSE]).is_false());
+        assert!(Cond::any([leaf(1), Cond::TRUE]).is_true());
+        // An empty OR inside an AND makes the whole AND false: the shape of
+        // `delete_T(where: {_or: [], x: …})`, which must delete nothing.
+        assert!(Cond::all([leaf(1), Cond::any([])]).is_false());
+        // Nested lists of the same connective are spliced in.
+        assert_eq!(
+            Cond::all([leaf(1), Cond::And(vec![leaf(2), leaf(3)])]),
+            Cond::And(vec![leaf(1), leaf(2), leaf(3)])
+        );
+        assert_eq!(Cond::negate(Cond::negate(leaf(1))), leaf(1));
+    }
+
+    fn album() -> Table {
+        let column = |name: &str, ty: JsonType| Column {
+            name: name.into(),
+            db_type: "INTEGER".into(),
+            json_type: ty,
+            nullable: false,
+            default: None,
+            is_primary_key: name == "AlbumId",
+            auto_increment: false,
+            cast: None,
+        };
+        Table {
+            name: "Album".into(),
+            is_view: false,
+            columns: vec![
+                column("AlbumId", JsonType::Integer),
+                column("Title", JsonType::String),
+            ],
+            primary_key: vec!["AlbumId".into()],
+            foreign_keys: vec![],
+            relations: vec![],
+        }
+    }
+
+    fn resolved(expr: &Expr) -> Cond {
+        resolve(&album(), expr, DbBackend::Sqlite).unwrap()
+    }
+
+    #[test]
+    fn empty_ast_lists_resolve_to_constants() {
+        let id = Ident {
+            name: "AlbumId".into(),
+            pos: 0,
+        };
+        assert!(resolved(&Expr::Or(vec![])).is_false());
+        assert!(resolved(&Expr::And(vec![])).is_true());
+        assert!(resolved(&Expr::Not(Box::new(Expr::And(vec![])))).is_false());
+        let empty_in = |negated| Expr::In {
+            column: id.clone(),
+            values: vec![],
+            negated,
+        };
+        assert!(resolved(&empty_in(false)).is_false());
+        assert!(resolved(&empty_in(true)).is_true());
+        // `_or: [{}]` is true, and `{_or: [], AlbumId: …}` is false.
+        assert!(resolved(&Expr::Or(vec![Expr::And(vec![])])).is_true());
+        let eq = Expr::Compare {
+            column: id,
+            op: CmpOp::Eq,
+            value: Literal::Number("1".into()),
+        };
+        assert!(resolved(&Expr::And(vec![Expr::Or(vec![]), eq])).is_false());
+    }
+
+    #[test]
+    fn a_true_filter_is_no_filter_and_a_false_one_stays() {
+        let t = Arc::new(album());
+        let catalog = Catalog::default();
+        let limits = Limits {
+            max_records: 10,
+            backend: DbBackend::Sqlite,
+        };
+        let read = |filter| {
+            plan_read(
+                &t,
+                &ReadInput {
+                    filter: Some(filter),
+                    ..ReadInput::default()
+                },
+                &catalog,
+                limits,
+            )
+            .unwrap()
+        };
+        assert_eq!(read(Expr::And(vec![])).filter, None);
+        assert!(read(Expr::Or(vec![])).filter.unwrap().is_false());
+    }
 }

@@ -61,6 +61,11 @@ fn bind(cols: &[Column], column: &str, v: Value) -> Expr {
 pub fn condition(c: &Cond, table: &str, cols: &[Column]) -> Condition {
     let leaf = |e: Expr| SqCond::all().add(e);
     match c {
+        // The constants are spelled out (`WHERE FALSE`) rather than left to how
+        // sea-query renders an empty condition: an empty OR matching every row
+        // deleted whole tables once (docs/decisions.md, "Empty conditions").
+        Cond::And(items) if items.is_empty() => leaf(Expr::Constant(true.into())),
+        Cond::Or(items) if items.is_empty() => leaf(Expr::Constant(false.into())),
         Cond::And(items) => balanced(
             items.iter().map(|i| condition(i, table, cols)).collect(),
             false,
@@ -445,4 +450,37 @@ pub fn select_keys(table: &Table, key: &[String], filter: &Cond) -> SelectStatem
         q.order_by_expr(col(t, k), Order::Asc);
     }
     q
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use sea_query::{MysqlQueryBuilder, PostgresQueryBuilder, SqliteQueryBuilder};
+
+    use super::*;
+
+    /// `SELECT … WHERE <c>` on each backend.
+    fn rendered(c: &Cond) -> Vec<String> {
+        let mut q = Query::select();
+        q.column(Asterisk).from(Alias::new("t"));
+        q.cond_where(condition(c, "t", &[]));
+        vec![
+            q.to_string(SqliteQueryBuilder),
+            q.to_string(PostgresQueryBuilder),
+            q.to_string(MysqlQueryBuilder),
+        ]
+    }
+
+    #[test]
+    fn an_empty_or_is_written_false_and_an_empty_and_true() {
+        for sql in rendered(&Cond::FALSE) {
+            assert!(sql.ends_with("WHERE FALSE"), "{sql}");
+        }
+        for sql in rendered(&Cond::TRUE) {
+            assert!(sql.ends_with("WHERE TRUE"), "{sql}");
+        }
+        for sql in rendered(&Cond::Not(Box::new(Cond::FALSE))) {
+            assert!(sql.ends_with("WHERE NOT FALSE"), "{sql}");
+        }
+    }
 }

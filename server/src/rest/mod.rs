@@ -3,6 +3,7 @@
 //! Handlers only parse (`params`), ask the planner, run (`query::exec`) and render;
 //! they never build SQL. Nothing here knows a particular table.
 
+pub mod by_keys;
 pub mod params;
 pub mod read;
 pub mod schema;

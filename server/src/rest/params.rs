@@ -47,6 +47,28 @@ impl Params {
         }
     }
 
+    /// DreamFactory's `limit`: below 1 means the caller sets no limit (a
+    /// table read then stops at the service's `max_records`, which also caps
+    /// a larger limit; a relation's rows are not limited per parent).
+    pub fn limit(&self, name: &str) -> Result<Option<u64>, ApiError> {
+        let Some(v) = self.get(name).map(str::trim).filter(|v| !v.is_empty()) else {
+            return Ok(None);
+        };
+        let (negative, digits) = match v.strip_prefix('-') {
+            Some(d) => (true, d),
+            None => (false, v.strip_prefix('+').unwrap_or(v)),
+        };
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(ApiError::bad_request(format!(
+                "{name} must be a whole number, not '{}' (below 1 means no limit of yours: at most the service's max_records).",
+                short(v)
+            )));
+        }
+        // Any number of digits is a number: past u64, it is just "a lot".
+        let n = digits.parse::<u64>().unwrap_or(u64::MAX);
+        Ok((!negative && n > 0).then_some(n))
+    }
+
     pub fn text(&self, name: &str) -> Option<&str> {
         self.get(name).map(str::trim).filter(|s| !s.is_empty())
     }
@@ -71,7 +93,7 @@ pub fn read_input(p: &Params, prefix: &str) -> Result<ReadInput, ApiError> {
             .map(parse_order)
             .transpose()?
             .unwrap_or_default(),
-        limit: p.number(&key("limit"))?,
+        limit: p.limit(&key("limit"))?,
         offset: p.number(&key("offset"))?,
         group: p
             .text(&key("group"))

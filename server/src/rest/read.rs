@@ -28,51 +28,65 @@ pub async fn list(
 /// Shared by GET and by POST with `X-HTTP-Method: GET`.
 pub async fn list_with(svc: Service, table: &str, p: Params) -> ApiResult<Response> {
     let table = svc.table(table)?;
-    let limits = svc.limits();
-    let input = read_input(&p, "")?;
-    let ids = match p.text("ids") {
-        Some(ids) => {
-            let key = plan::key_columns(&table, p.text("id_field"))?;
-            let tuples = plan::split_ids(&key, ids)?;
-            Some(plan::key_in(&table, &key, &tuples, limits.backend)?)
-        }
-        None => None,
-    };
-    let mut plan = plan::plan_read(&table, &input, &svc.runtime.catalog, limits)?;
-    if let Some(cond) = ids {
-        plan = plan_with_extra(plan, cond);
+    if let Some(ids) = p.text("ids") {
+        let key = plan::key_columns(&table, p.text("id_field"))?;
+        let tuples = plan::split_ids(&key, ids)?;
+        return by_keys(&svc, &table, &p, &key, &tuples).await;
     }
-    respond(&svc, &p, Arc::new(plan), &table).await
+    let input = read_input(&p, "")?;
+    let plan = Arc::new(plan::plan_read(
+        &table,
+        &input,
+        &svc.runtime.catalog,
+        svc.limits(),
+    )?);
+    let rows = svc.runtime.read_json(plan.clone()).await?;
+    respond(&svc, &p, Some(&plan), &table, rows).await
 }
 
-/// ANDs a key condition (ids=, by-id) into a planned read.
-fn plan_with_extra(mut plan: plan::ReadPlan, extra: plan::Cond) -> plan::ReadPlan {
-    plan.filter = Some(match plan.filter.take() {
-        None => extra,
-        Some(f) => plan::Cond::And(vec![f, extra]),
-    });
-    plan
+/// The records with these keys, in the order asked (see `by_keys`).
+pub async fn by_keys(
+    svc: &Service,
+    table: &Arc<crate::catalog::Table>,
+    p: &Params,
+    key: &[String],
+    tuples: &[Vec<Json>],
+) -> ApiResult<Response> {
+    let rows = super::by_keys::read(svc, table, p, key, tuples).await?;
+    respond(svc, p, None, table, rows).await
 }
 
+/// `{"resource": rows}` with the `meta` asked for. `count_only` and
+/// `include_count` count what `plan` matches; a read by keys has no plan
+/// to count (its count is the length of the list).
 async fn respond(
     svc: &Service,
     p: &Params,
-    plan: Arc<plan::ReadPlan>,
+    plan: Option<&plan::ReadPlan>,
     table: &crate::catalog::Table,
+    rows: Vec<u8>,
 ) -> ApiResult<Response> {
     let conn = &svc.runtime.conn;
+    let count =
+        |rows: &[u8]| -> ApiResult<u64> { Ok(exec::records(rows).map(|r| r.len() as u64)?) };
     if p.flag("count_only")? {
-        let n = exec::count(conn, &plan).await?;
+        let n = match plan {
+            Some(plan) => exec::count(conn, plan).await?,
+            None => count(&rows)?,
+        };
         return Ok(ok(json!(n)));
     }
     let mut meta = Map::new();
     if p.flag("include_count")? {
-        meta.insert("count".into(), json!(exec::count(conn, &plan).await?));
+        let n = match plan {
+            Some(plan) => exec::count(conn, plan).await?,
+            None => count(&rows)?,
+        };
+        meta.insert("count".into(), json!(n));
     }
     if p.flag("include_schema")? {
         meta.insert("schema".into(), describe(table));
     }
-    let rows = svc.runtime.read_json(plan).await?;
     // The rows arrive as JSON text and are passed through, not parsed again.
     let mut body = Vec::with_capacity(rows.len() + 32);
     body.extend_from_slice(b"{\"resource\":");
@@ -83,6 +97,14 @@ async fn respond(
     }
     body.push(b'}');
     Ok(json_bytes(body))
+}
+
+/// ANDs a key condition (by-id) into a planned read.
+fn plan_with_extra(mut plan: plan::ReadPlan, extra: plan::Cond) -> plan::ReadPlan {
+    plan.filter = Some(plan::Cond::all(
+        plan.filter.take().into_iter().chain([extra]),
+    ));
+    plan
 }
 
 /// A response whose body is JSON text already.

@@ -8,8 +8,9 @@ use axum::response::{IntoResponse, Response};
 use sea_orm::DbBackend;
 use serde_json::{Map, Value as Json, json};
 
+use super::by_keys;
 use super::params::{BatchMode, Params, batch_mode, parse_fields};
-use super::read::list_with;
+use super::read::{by_keys as read_by_keys, list_with};
 use super::{Service, ok};
 use crate::catalog::Table;
 use crate::error::{ApiError, ApiResult};
@@ -330,22 +331,54 @@ pub async fn create_or_get(
     match tunnel.as_deref() {
         None | Some("POST") => create(svc, &table, p, body).await,
         Some("GET") => {
-            if let Some(b) = body {
-                let Json::Object(o) = b else {
+            // DreamFactory's "get by records": the body's records name the
+            // ones to read by their keys; its other members are parameters.
+            let (params, records) = match body {
+                None => (Map::new(), None),
+                Some(Json::Array(records)) => (Map::new(), Some(records)),
+                Some(Json::Object(mut o)) => match o.remove("resource") {
+                    None => (o, None),
+                    Some(Json::Array(records)) => (o, Some(records)),
+                    Some(one @ Json::Object(_)) => (o, Some(vec![one])),
+                    Some(_) => {
+                        return Err(ApiError::bad_request(
+                            "'resource' must be an array of records, each with its key.",
+                        ));
+                    }
+                },
+                Some(_) => {
                     return Err(ApiError::bad_request(
-                        "With X-HTTP-Method: GET the body must be an object of query parameters, e.g. {\"filter\":\"…\"}.",
+                        "With X-HTTP-Method: GET the body must be an object of query parameters, e.g. {\"filter\":\"…\"}, or {\"resource\":[records with their keys]}.",
                     ));
-                };
-                for (k, v) in o {
-                    let text = match v {
-                        Json::String(s) => s,
-                        Json::Array(a) => a.iter().map(json_key).collect::<Vec<_>>().join(","),
-                        other => other.to_string(),
-                    };
-                    p.0.push((k, text));
                 }
+            };
+            for (k, v) in params {
+                let text = match v {
+                    Json::String(s) => s,
+                    Json::Array(a) => a.iter().map(json_key).collect::<Vec<_>>().join(","),
+                    other => other.to_string(),
+                };
+                p.0.push((k, text));
             }
-            list_with(svc, &table, p).await
+            match records {
+                Some(records) => {
+                    let table = svc.table(&table)?;
+                    let key = plan::key_columns(&table, p.text("id_field"))?;
+                    let tuples = by_keys::record_keys(&key, &records)?;
+                    if tuples.is_empty() {
+                        return Err(ApiError::bad_request("The body holds no records."));
+                    }
+                    if tuples.len() > plan::MAX_ID_VALUES {
+                        return Err(ApiError::bad_request(format!(
+                            "The body names {} records; at most {} are read by key at once.",
+                            tuples.len(),
+                            plan::MAX_ID_VALUES
+                        )));
+                    }
+                    read_by_keys(&svc, &table, &p, &key, &tuples).await
+                }
+                None => list_with(svc, &table, p).await,
+            }
         }
         Some("PATCH") => update_table(svc, &table, p, body, false).await,
         Some("PUT") => update_table(svc, &table, p, body, true).await,

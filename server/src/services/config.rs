@@ -91,12 +91,18 @@ pub struct ServiceConfig {
     /// (default [`DEFAULT_GRAPHQL_MAX_COMPLEXITY`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub graphql_max_complexity: Option<usize>,
+    /// Most operations in one batched GraphQL request (a JSON array body, as
+    /// Apollo's `BatchHttpLink` sends; default [`DEFAULT_GRAPHQL_MAX_BATCH`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub graphql_max_batch: Option<usize>,
 }
 
 /// Root field, relation, relation, relation, column: REST's `related=` nests
 /// four levels; introspection queries (GraphiQL's) need about 13.
 pub const DEFAULT_GRAPHQL_MAX_DEPTH: usize = 15;
 pub const DEFAULT_GRAPHQL_MAX_COMPLEXITY: usize = 1000;
+/// Apollo's `BatchHttpLink` sends at most 10 operations per request by default.
+pub const DEFAULT_GRAPHQL_MAX_BATCH: usize = 10;
 
 impl std::fmt::Debug for ServiceConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -134,6 +140,7 @@ impl Default for ServiceConfig {
             connect_timeout: None,
             graphql_max_depth: None,
             graphql_max_complexity: None,
+            graphql_max_batch: None,
         }
     }
 }
