@@ -184,30 +184,24 @@ impl Cond {
     /// The conjunction of `items`: nested ANDs spliced in, `TRUE`s dropped, and
     /// `FALSE` as soon as one item is false.
     pub fn all(items: impl IntoIterator<Item = Cond>) -> Cond {
-        let mut out = Vec::new();
-        for item in items {
-            match item {
-                Cond::And(inner) => out.extend(inner),
-                c if c.is_false() => return Cond::FALSE,
-                c => out.push(c),
-            }
-        }
-        if out.len() == 1
-            && let Some(only) = out.pop()
-        {
-            return only;
-        }
-        Cond::And(out)
+        Cond::fold(items, true)
     }
 
     /// The disjunction of `items`: nested ORs spliced in, `FALSE`s dropped, and
     /// `TRUE` as soon as one item is true.
     pub fn any(items: impl IntoIterator<Item = Cond>) -> Cond {
+        Cond::fold(items, false)
+    }
+
+    /// AND (`and`) or OR of `items`, whose identity (an empty list of the same
+    /// connective) vanishes and whose absorbing constant wins.
+    fn fold(items: impl IntoIterator<Item = Cond>, and: bool) -> Cond {
         let mut out = Vec::new();
         for item in items {
             match item {
-                Cond::Or(inner) => out.extend(inner),
-                c if c.is_true() => return Cond::TRUE,
+                Cond::And(inner) if and => out.extend(inner),
+                Cond::Or(inner) if !and => out.extend(inner),
+                c if (and && c.is_false()) || (!and && c.is_true()) => return c,
                 c => out.push(c),
             }
         }
@@ -216,7 +210,7 @@ impl Cond {
         {
             return only;
         }
-        Cond::Or(out)
+        if and { Cond::And(out) } else { Cond::Or(out) }
     }
 
     /// NOT `c`, with the constants swapped and a double negation removed.
