@@ -364,6 +364,33 @@ async fn ids_select_records() {
     assert_eq!(st, StatusCode::BAD_REQUEST);
 }
 
+/// A key that is not unique, asked for again and again, must not multiply
+/// the answer: it stops at the larger of max_records and the number of ids.
+#[tokio::test]
+async fn repeated_ids_on_a_key_that_is_not_unique_are_bounded() {
+    let Some(s) = crate::start().await else {
+        return;
+    };
+    let ids = vec!["1"; 2000].join(",");
+    let (st, body) = s
+        .get(&table_path(
+            "Track",
+            &[
+                ("ids", &ids),
+                ("id_field", "MediaTypeId"),
+                ("fields", "TrackId"),
+            ],
+        ))
+        .await;
+    assert_eq!(
+        st,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        apiforge_tests::short(&body.to_string())
+    );
+    assert!(message(&body).contains("unique id_field"), "{body}");
+}
+
 #[tokio::test]
 async fn id_field_names_another_key() {
     let Some(s) = crate::start().await else {

@@ -7,6 +7,8 @@
 //! (aliases, selection order, `__typename`). So one root field runs the same
 //! bounded statements as the equivalent REST request, whatever its nesting.
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::sync::Arc;
 
 use async_graphql::parser::types::{
@@ -37,7 +39,7 @@ pub struct FieldError {
 /// twice (a JSON parser keeps only the last).
 pub struct Keyed<'a> {
     /// The first field with this key: its name and arguments are the others'
-    /// too ([`Operation::check_merge`] refuses a document where they differ).
+    /// too (`check::operation` refuses a document where they differ).
     pub field: &'a Field,
     /// Every field with this key, the first included, in document order.
     all: Vec<&'a Field>,
@@ -50,6 +52,11 @@ impl<'a> Keyed<'a> {
 
     pub fn name(&self) -> &'a str {
         self.field.name.node.as_str()
+    }
+
+    /// The fields with this key after the first.
+    pub fn others(&self) -> &[&'a Field] {
+        &self.all[1..]
     }
 
     /// The merged sub-selection: every field's, in document order.
@@ -127,42 +134,6 @@ impl<'d> Operation<'d> {
         Ok(())
     }
 
-    /// The spec's FieldsInSetCanMerge over the whole operation: fields with
-    /// the same response key must be the same field with the same arguments,
-    /// at every level once fragments are expanded. Checked before anything
-    /// runs, so that a mutation never half-runs a refused document.
-    /// (async-graphql's rule compares fields of one selection set only, not a
-    /// field with one of the same key in a fragment.)
-    pub fn check_merge(&self) -> Result<(), String> {
-        self.check_sets(&[&self.op.selection_set.node])
-    }
-
-    fn check_sets(&self, sets: &[&SelectionSet]) -> Result<(), String> {
-        // Every fragment in a valid document is on the type of the set it is
-        // spread in (all types here are object types), so no type is needed.
-        for keyed in self.fields(sets, None) {
-            let first = keyed.field;
-            for other in &keyed.all[1..] {
-                if other.name.node != first.name.node {
-                    return Err(format!(
-                        "Fields \"{}\" conflict because \"{}\" and \"{}\" are different fields. Use different aliases on the fields to fetch both.",
-                        keyed.key(),
-                        first.name.node,
-                        other.name.node
-                    ));
-                }
-                if !same_arguments(first, other) {
-                    return Err(format!(
-                        "Fields \"{}\" conflict because they have different arguments. Use different aliases on the fields to fetch both.",
-                        keyed.key()
-                    ));
-                }
-            }
-            self.check_sets(&keyed.sets())?;
-        }
-        Ok(())
-    }
-
     /// The root fields' names, to tell introspection from data.
     pub fn root_names(&self) -> Vec<String> {
         self.fields(&[&self.op.selection_set.node], None)
@@ -184,14 +155,17 @@ impl<'d> Operation<'d> {
             self.collect(set, type_name, &mut all);
         }
         let mut out: Vec<Keyed<'a>> = Vec::with_capacity(all.len());
+        let mut at: HashMap<&'a str, usize> = HashMap::with_capacity(all.len());
         for f in all {
-            let key = response_key(f);
-            match out.iter_mut().find(|k| k.key() == key) {
-                Some(k) => k.all.push(f),
-                None => out.push(Keyed {
-                    field: f,
-                    all: vec![f],
-                }),
+            match at.entry(response_key(f)) {
+                Entry::Occupied(i) => out[*i.get()].all.push(f),
+                Entry::Vacant(slot) => {
+                    slot.insert(out.len());
+                    out.push(Keyed {
+                        field: f,
+                        all: vec![f],
+                    });
+                }
             }
         }
         out
@@ -527,16 +501,6 @@ impl<'d> Operation<'d> {
     }
 }
 
-/// The spec's SameArguments: the same names with the same values (a
-/// variable equals only itself), whatever their order.
-fn same_arguments(a: &Field, b: &Field) -> bool {
-    a.arguments.len() == b.arguments.len()
-        && a.arguments.iter().all(|(name, value)| {
-            b.get_argument(&name.node)
-                .is_some_and(|other| other.node == value.node)
-        })
-}
-
 pub(super) fn response_key(f: &Field) -> &str {
     f.alias
         .as_ref()
@@ -800,18 +764,17 @@ mod tests {
         );
     }
 
-    fn merged(query: &str) -> Result<Vec<(String, usize)>, String> {
+    fn merged(query: &str) -> Vec<(String, usize)> {
         let doc = parse_query(query).unwrap();
         let op = Operation::new(&doc, None, Variables::default()).unwrap();
-        op.check_merge()?;
         let roots = op.fields(&[op.selection()], Some("Query"));
-        Ok(roots
+        roots
             .iter()
             .map(|k| {
                 let subs = op.fields(&k.sets(), None);
                 (k.key().to_owned(), subs.len())
             })
-            .collect())
+            .collect()
     }
 
     #[test]
@@ -819,7 +782,7 @@ mod tests {
         let q =
             "fragment A on Album { Artist { Name } } fragment B on Album { Artist { ArtistId } }
                  { Album { ...A ...B AlbumId } }";
-        assert_eq!(merged(q).unwrap(), [("Album".to_owned(), 2)]);
+        assert_eq!(merged(q), [("Album".to_owned(), 2)]);
         let doc = parse_query(q).unwrap();
         let op = Operation::new(&doc, None, Variables::default()).unwrap();
         let album = &op.fields(&[op.selection()], Some("Query"))[0];
@@ -833,23 +796,8 @@ mod tests {
         assert_eq!(names, ["Name", "ArtistId"]);
         // The same field twice, and a root field twice, are one key each.
         assert_eq!(
-            merged("{ Album { AlbumId Title AlbumId } Album { Title } }").unwrap(),
+            merged("{ Album { AlbumId Title AlbumId } Album { Title } }"),
             [("Album".to_owned(), 2)]
         );
-    }
-
-    #[test]
-    fn conflicting_fields_under_one_key_are_refused() {
-        for q in [
-            "{ Album { x: AlbumId x: Title } }",
-            "{ a: Album(limit: 1) { AlbumId } a: Album(limit: 2) { AlbumId } }",
-            "fragment A on Album { Artist { n: Name } } fragment B on Album { Artist { n: ArtistId } }
-             { Album { ...A ...B } }",
-        ] {
-            let e = merged(q).unwrap_err();
-            assert!(e.contains("conflict"), "{q}: {e}");
-        }
-        // The same arguments in another order are the same field.
-        assert!(merged("{ a: Album(limit: 1, offset: 2) { AlbumId } a: Album(offset: 2, limit: 1) { Title } }").is_ok());
     }
 }

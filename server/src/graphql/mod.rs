@@ -10,7 +10,7 @@
 //! 900 resolver calls and a value tree built and serialised again; the W4
 //! benchmark holds GraphQL to 0.8× of the same REST read.
 
-pub mod coerce;
+pub mod check;
 pub mod exec;
 pub mod graphiql;
 pub mod mutate;
@@ -310,8 +310,7 @@ async fn run(
     }
     if let Err(message) = op
         .coerce_variables()
-        .and_then(|()| op.check_merge())
-        .and_then(|()| coerce::check_ints(&op, gql.schema.registry()))
+        .and_then(|()| check::operation(&op, gql.schema.registry()))
     {
         return Answer::error(StatusCode::OK, &message);
     }

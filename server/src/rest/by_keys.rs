@@ -20,14 +20,15 @@ use crate::query::plan::{self, Cond, FieldInput};
 use crate::query::write;
 
 /// The records with these keys (`wanted`: one JSON value per key column, in
-/// `key` order), as the `resource` array of the answer.
+/// `key` order), as the `resource` array of the answer, and how many there are
+/// (`None` for an aggregate, whose rows are not records by key).
 pub async fn read(
     svc: &Service,
     table: &Arc<Table>,
     p: &Params,
     key: &[String],
     wanted: &[Vec<Json>],
-) -> ApiResult<Vec<u8>> {
+) -> ApiResult<(Vec<u8>, Option<u64>)> {
     let limits = svc.limits();
     let mut input = read_input(p, "")?;
     let aggregate = !input.group.is_empty()
@@ -61,11 +62,13 @@ pub async fn read(
         },
     ])));
     // Every id asked for is answered (there are at most MAX_ID_VALUES), past
-    // max_records too; a key that is not unique (`id_field=`) is still capped.
-    plan.limit = Some(limits.max_records.max(tuples.len() as u64));
+    // max_records too; a key that is not unique (`id_field=`) is still capped,
+    // and so is the answer, where an id asked again repeats its records.
+    let cap = limits.max_records.max(tuples.len() as u64);
+    plan.limit = Some(cap);
     let rows = svc.runtime.read_json(Arc::new(plan)).await?;
     if aggregate {
-        return Ok(rows);
+        return Ok((rows, None));
     }
     let records = exec::records(&rows)?;
     // Records by their key, typed as the ids were (`"5"` asked, `5` read),
@@ -82,6 +85,11 @@ pub async fn read(
     for (n, want) in tuples.iter().enumerate() {
         let found = by_key.get(&format!("{want:?}"));
         for &i in found.into_iter().flatten() {
+            if resource.len() as u64 >= cap {
+                return Err(ApiError::bad_request(format!(
+                    "These ids match more than {cap} records (the larger of max_records and the number of ids); name a unique id_field, or ask for fewer ids."
+                )));
+            }
             resource.push(Json::Object(without(&records[i], &added)));
         }
         if found.is_none() {
@@ -93,7 +101,8 @@ pub async fn read(
         }
     }
     if missing.is_empty() {
-        return Ok(Json::Array(resource).to_string().into_bytes());
+        let n = resource.len() as u64;
+        return Ok((Json::Array(resource).to_string().into_bytes(), Some(n)));
     }
     Err(not_found(table, p, wanted, &missing, resource)?)
 }
@@ -161,8 +170,18 @@ fn without(rec: &Record, drop: &[String]) -> Map<String, Json> {
 }
 
 /// The keys of a "get by records" body's records, or a 400 naming the first
-/// record without one.
+/// record without one. Bounded as `ids=` is (`plan::split_ids`).
 pub fn record_keys(key: &[String], records: &[Json]) -> ApiResult<Vec<Vec<Json>>> {
+    if records.is_empty() {
+        return Err(ApiError::bad_request("The body holds no records."));
+    }
+    if records.len() * key.len() > plan::MAX_ID_VALUES {
+        return Err(ApiError::bad_request(format!(
+            "The body names {} records; at most {} key values are read at once: use filter= or several requests.",
+            records.len(),
+            plan::MAX_ID_VALUES
+        )));
+    }
     records
         .iter()
         .enumerate()

@@ -41,7 +41,7 @@ pub async fn list_with(svc: Service, table: &str, p: Params) -> ApiResult<Respon
         svc.limits(),
     )?);
     let rows = svc.runtime.read_json(plan.clone()).await?;
-    respond(&svc, &p, Some(&plan), &table, rows).await
+    respond(&svc, &p, Count::Matching(&plan), &table, rows).await
 }
 
 /// The records with these keys, in the order asked (see `by_keys`).
@@ -52,37 +52,45 @@ pub async fn by_keys(
     key: &[String],
     tuples: &[Vec<Json>],
 ) -> ApiResult<Response> {
-    let rows = super::by_keys::read(svc, table, p, key, tuples).await?;
-    respond(svc, p, None, table, rows).await
+    let (rows, n) = super::by_keys::read(svc, table, p, key, tuples).await?;
+    let count = match n {
+        Some(n) => Count::Known(n),
+        None => Count::Rows,
+    };
+    respond(svc, p, count, table, rows).await
 }
 
-/// `{"resource": rows}` with the `meta` asked for. `count_only` and
-/// `include_count` count what `plan` matches; a read by keys has no plan
-/// to count (its count is the length of the list).
+/// What `count_only` and `include_count` answer.
+enum Count<'a> {
+    /// Every row the plan's filter matches, past its limit.
+    Matching(&'a plan::ReadPlan),
+    /// The records answered (a read by keys).
+    Known(u64),
+    /// The rows answered, counted from their text.
+    Rows,
+}
+
+/// `{"resource": rows}` with the `meta` asked for.
 async fn respond(
     svc: &Service,
     p: &Params,
-    plan: Option<&plan::ReadPlan>,
+    count: Count<'_>,
     table: &crate::catalog::Table,
     rows: Vec<u8>,
 ) -> ApiResult<Response> {
-    let conn = &svc.runtime.conn;
-    let count =
-        |rows: &[u8]| -> ApiResult<u64> { Ok(exec::records(rows).map(|r| r.len() as u64)?) };
+    let counted = async || -> ApiResult<u64> {
+        Ok(match count {
+            Count::Matching(plan) => exec::count(&svc.runtime.conn, plan).await?,
+            Count::Known(n) => n,
+            Count::Rows => exec::records(&rows)?.len() as u64,
+        })
+    };
     if p.flag("count_only")? {
-        let n = match plan {
-            Some(plan) => exec::count(conn, plan).await?,
-            None => count(&rows)?,
-        };
-        return Ok(ok(json!(n)));
+        return Ok(ok(json!(counted().await?)));
     }
     let mut meta = Map::new();
     if p.flag("include_count")? {
-        let n = match plan {
-            Some(plan) => exec::count(conn, plan).await?,
-            None => count(&rows)?,
-        };
-        meta.insert("count".into(), json!(n));
+        meta.insert("count".into(), json!(counted().await?));
     }
     if p.flag("include_schema")? {
         meta.insert("schema".into(), describe(table));

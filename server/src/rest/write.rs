@@ -365,16 +365,6 @@ pub async fn create_or_get(
                     let table = svc.table(&table)?;
                     let key = plan::key_columns(&table, p.text("id_field"))?;
                     let tuples = by_keys::record_keys(&key, &records)?;
-                    if tuples.is_empty() {
-                        return Err(ApiError::bad_request("The body holds no records."));
-                    }
-                    if tuples.len() > plan::MAX_ID_VALUES {
-                        return Err(ApiError::bad_request(format!(
-                            "The body names {} records; at most {} are read by key at once.",
-                            tuples.len(),
-                            plan::MAX_ID_VALUES
-                        )));
-                    }
                     read_by_keys(&svc, &table, &p, &key, &tuples).await
                 }
                 None => list_with(svc, &table, p).await,
