@@ -144,6 +144,7 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartError> {
         jwt: Arc::new(jwt),
         secret: Arc::new(secret),
         data_dir: settings.data_dir.clone(),
+        settings: Arc::new(settings.clone()),
     });
     if let (Some(email), Some(password)) = (&settings.admin_email, &settings.admin_password) {
         let created = admin::bootstrap::ensure_admin(&state.system, email, password)

@@ -39,7 +39,33 @@ pub struct Settings {
     pub system_pool_size: u32,
     /// Requests per minute accepted from one client address (more → 429); 0: no limit.
     pub rate_limit: u32,
+    /// Seconds a client has to send a whole request head (line and headers)
+    /// once it has started one; past it the connection is closed (slow-loris).
+    pub header_read_timeout: u64,
+    /// Seconds a kept-alive connection may wait for its next request.
+    pub idle_timeout: u64,
+    /// Open client connections at most; past it new ones wait to be accepted.
+    pub max_connections: usize,
+    /// Password checks (argon2, ~19 MiB each) running at once; 0: one per core.
+    pub password_checks: usize,
+    /// Failed logins accepted per client address, and per account, within
+    /// `login_window` seconds; more → 429 with `Retry-After`. 0: no throttle.
+    pub login_failures: u32,
+    pub login_window: u64,
+    /// `POST /api/v2/system/service/_test` calls per admin per minute (it can
+    /// tell a closed port from an open one). 0: no limit.
+    pub test_per_minute: u32,
+    /// Folders that SQLite service files must be in (symlinks resolved); empty:
+    /// any folder. Files of the data folder itself are refused either way.
+    pub sqlite_dirs: Vec<PathBuf>,
+    /// Deepest nesting of brackets (`{`, `[`, `(`) in a GraphQL document,
+    /// checked before it is parsed: the parser recurses once per level.
+    pub graphql_max_nesting: usize,
 }
+
+/// Above this, `graphql_max_nesting` could exhaust a thread's stack while
+/// parsing (measured, debug build, 2 MiB stack): the setting is capped here.
+pub const GRAPHQL_NESTING_CEILING: usize = 256;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -58,6 +84,15 @@ impl Default for Settings {
             request_timeout: 30,
             system_pool_size: 4,
             rate_limit: 0,
+            header_read_timeout: 10,
+            idle_timeout: 60,
+            max_connections: 1024,
+            password_checks: 0,
+            login_failures: 5,
+            login_window: 300,
+            test_per_minute: 10,
+            sqlite_dirs: Vec::new(),
+            graphql_max_nesting: 64,
         }
     }
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::auth::jwt::JwtKeys;
+use crate::config::Settings;
 use crate::auth::secret::SecretBox;
 use crate::services::Registry;
 
@@ -36,4 +37,6 @@ pub struct Shared {
     /// Encrypts service passwords at rest.
     pub secret: Arc<SecretBox>,
     pub data_dir: PathBuf,
+    /// As loaded at startup (limits read by request paths).
+    pub settings: Arc<Settings>,
 }

@@ -50,6 +50,10 @@ fn state_on(db: sea_orm::DatabaseConnection, dir: PathBuf) -> AppState {
         services: Arc::new(Registry::default()),
         jwt: Arc::new(jwt),
         secret: Arc::new(secret),
+        settings: Arc::new(apiforge::config::Settings {
+            data_dir: dir.clone(),
+            ..Default::default()
+        }),
         data_dir: dir,
     })
 }

@@ -95,6 +95,28 @@ pub struct ServiceConfig {
     /// Apollo's `BatchHttpLink` sends; default [`DEFAULT_GRAPHQL_MAX_BATCH`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub graphql_max_batch: Option<usize>,
+    /// Most rows one answer may hold, related rows included, as written
+    /// (a related row embedded under two parents counts twice; default
+    /// [`DEFAULT_MAX_RESPONSE_ROWS`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_response_rows: Option<u64>,
+    /// Largest answer in bytes (default [`DEFAULT_MAX_RESPONSE_BYTES`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_response_bytes: Option<u64>,
+    /// Most records in one write (a batch or GraphQL's `objects`; default
+    /// [`DEFAULT_MAX_BATCH_RECORDS`]): a batch is one transaction, which on
+    /// SQLite holds the write lock for all of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_batch_records: Option<u64>,
+    /// Most items in one list parameter: `order=` and `group=` terms,
+    /// `related=` names, GraphQL `_in`/`_nin` values (default
+    /// [`DEFAULT_MAX_LIST_ITEMS`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_list_items: Option<usize>,
+    /// Bytes of validated GraphQL documents kept per service (default
+    /// [`DEFAULT_GRAPHQL_CACHE_BYTES`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub graphql_cache_bytes: Option<u64>,
 }
 
 /// Root field, relation, relation, relation, column: REST's `related=` nests
@@ -103,6 +125,13 @@ pub const DEFAULT_GRAPHQL_MAX_DEPTH: usize = 15;
 pub const DEFAULT_GRAPHQL_MAX_COMPLEXITY: usize = 1000;
 /// Apollo's `BatchHttpLink` sends at most 10 operations per request by default.
 pub const DEFAULT_GRAPHQL_MAX_BATCH: usize = 10;
+/// 1,000 albums with their ~10 tracks each is 11,000 rows.
+pub const DEFAULT_MAX_RESPONSE_ROWS: u64 = 50_000;
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
+pub const DEFAULT_MAX_BATCH_RECORDS: u64 = 1000;
+/// As many as a filter's conditions and `in` values.
+pub const DEFAULT_MAX_LIST_ITEMS: usize = 1000;
+pub const DEFAULT_GRAPHQL_CACHE_BYTES: u64 = 8 * 1024 * 1024;
 
 impl std::fmt::Debug for ServiceConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -141,11 +170,36 @@ impl Default for ServiceConfig {
             graphql_max_depth: None,
             graphql_max_complexity: None,
             graphql_max_batch: None,
+            max_response_rows: None,
+            max_response_bytes: None,
+            max_batch_records: None,
+            max_list_items: None,
+            graphql_cache_bytes: None,
         }
     }
 }
 
 impl ServiceConfig {
+    pub fn max_response_rows(&self) -> u64 {
+        self.max_response_rows.unwrap_or(DEFAULT_MAX_RESPONSE_ROWS)
+    }
+
+    pub fn max_response_bytes(&self) -> u64 {
+        self.max_response_bytes.unwrap_or(DEFAULT_MAX_RESPONSE_BYTES)
+    }
+
+    pub fn max_batch_records(&self) -> u64 {
+        self.max_batch_records.unwrap_or(DEFAULT_MAX_BATCH_RECORDS)
+    }
+
+    pub fn max_list_items(&self) -> usize {
+        self.max_list_items.unwrap_or(DEFAULT_MAX_LIST_ITEMS)
+    }
+
+    pub fn graphql_cache_bytes(&self) -> u64 {
+        self.graphql_cache_bytes.unwrap_or(DEFAULT_GRAPHQL_CACHE_BYTES)
+    }
+
     /// Whether a table is exposed, per the allow/deny lists (deny wins).
     pub fn exposes(&self, table: &str) -> bool {
         if self.deny_tables.iter().any(|t| t == table) {
