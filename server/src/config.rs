@@ -65,7 +65,7 @@ pub struct Settings {
 
 /// Above this, `graphql_max_nesting` could exhaust a thread's stack while
 /// parsing (measured, debug build, 2 MiB stack): the setting is capped here.
-pub const GRAPHQL_NESTING_CEILING: usize = 256;
+pub const GRAPHQL_NESTING_CEILING: usize = 128;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -153,7 +153,13 @@ impl Settings {
         fig = fig
             .merge(Env::prefixed("APIFORGE_").ignore(&["config"]))
             .merge(Serialized::defaults(overrides));
-        fig.extract().map_err(|e| ConfigError(e.to_string()))
+        let settings: Settings = fig.extract().map_err(|e| ConfigError(e.to_string()))?;
+        if settings.graphql_max_nesting > GRAPHQL_NESTING_CEILING {
+            return Err(ConfigError(format!(
+                "graphql_max_nesting may be at most {GRAPHQL_NESTING_CEILING}: deeper documents could exhaust the parser's stack"
+            )));
+        }
+        Ok(settings)
     }
 
     /// The system database URL, defaulting to the embedded SQLite file.

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::auth::jwt::JwtKeys;
-use crate::config::Settings;
 use crate::auth::secret::SecretBox;
+use crate::config::Settings;
 use crate::services::Registry;
 
 /// Cloned for every request and middleware layer, so it is one reference count

@@ -344,6 +344,7 @@ fn graphql_schema(spec: &ServiceSpec, catalog: &Catalog) -> Result<Arc<GraphCata
             .config
             .graphql_max_complexity
             .unwrap_or(DEFAULT_GRAPHQL_MAX_COMPLEXITY),
+        cache_bytes: spec.config.graphql_cache_bytes(),
     };
     graphql::schema::build(catalog, limits)
         .map(Arc::new)

@@ -23,42 +23,94 @@ use async_graphql::registry::{MetaType, MetaTypeName, Registry};
 
 use super::exec::{Keyed, Operation};
 
-/// The first conflict or out-of-range `Int` of the operation, as a sentence.
-pub fn operation(op: &Operation<'_>, registry: &Registry) -> Result<(), String> {
+/// The first conflict, out-of-range `Int` or over-long list of the
+/// operation, as a sentence. `max_items` is the service's `max_list_items`.
+pub fn operation(op: &Operation<'_>, registry: &Registry, max_items: usize) -> Result<(), String> {
     let root = match op.kind() {
         OperationType::Mutation => registry.mutation_type.as_deref(),
         OperationType::Query => Some(registry.query_type.as_str()),
         OperationType::Subscription => None,
     };
-    walk(op, registry, &[op.selection()], root)
+    Walk {
+        op,
+        registry,
+        max_items,
+    }
+    .walk(&[op.selection()], root)
 }
 
-/// `type_name` is `None` when unknown: fields are then still checked for
-/// conflicts (every fragment of a valid document is on the type of the set it
-/// is spread in, all types here being object types), but not for `Int`s.
-fn walk(
-    op: &Operation<'_>,
-    registry: &Registry,
-    sets: &[&SelectionSet],
-    type_name: Option<&str>,
-) -> Result<(), String> {
-    let ty = type_name.and_then(|t| registry.types.get(t));
-    for f in op.fields(sets, type_name.filter(|_| ty.is_some())) {
-        conflicts(&f)?;
-        // `__typename` and introspection fields have no arguments of ours.
-        let meta = ty.and_then(|t| t.field_by_name(f.name()));
-        if let Some(meta) = meta {
-            for (name, value) in &f.field.arguments {
-                if let Some(arg) = meta.args.get(name.node.as_str()) {
-                    let path = format!("{}({})", f.name(), name.node);
-                    int_range(registry, &arg.ty, &op.value(&value.node), &path)?;
+struct Walk<'o, 'd> {
+    op: &'o Operation<'d>,
+    registry: &'o Registry,
+    max_items: usize,
+}
+
+impl Walk<'_, '_> {
+    /// `type_name` is `None` when unknown: fields are then still checked for
+    /// conflicts (every fragment of a valid document is on the type of the set it
+    /// is spread in, all types here being object types), but not for `Int`s.
+    fn walk(&self, sets: &[&SelectionSet], type_name: Option<&str>) -> Result<(), String> {
+        let (op, registry) = (self.op, self.registry);
+        let ty = type_name.and_then(|t| registry.types.get(t));
+        for f in op.fields(sets, type_name.filter(|_| ty.is_some())) {
+            conflicts(&f)?;
+            // `__typename` and introspection fields have no arguments of ours.
+            let meta = ty.and_then(|t| t.field_by_name(f.name()));
+            if let Some(meta) = meta {
+                for (name, value) in &f.field.arguments {
+                    if let Some(arg) = meta.args.get(name.node.as_str()) {
+                        let path = format!("{}({})", f.name(), name.node);
+                        let value = op.value(&value.node);
+                        int_range(registry, &arg.ty, &value, &path)?;
+                        self.items(name.node.as_str(), &value, &path)?;
+                    }
                 }
             }
+            let inner = meta.map(|m| MetaTypeName::concrete_typename(&m.ty));
+            self.walk(&f.sets(), inner)?;
         }
-        let inner = meta.map(|m| MetaTypeName::concrete_typename(&m.ty));
-        walk(op, registry, &f.sets(), inner)?;
+        Ok(())
     }
-    Ok(())
+
+    /// Every value of a `where` (its conditions and `_in` values) and every
+    /// term of an `order_by` becomes a bound parameter or an SQL term: past
+    /// the drivers' limits, 40,000 `_in` values answered 500 "too many SQL
+    /// variables". Capped as REST's `order=` and `related=` are. (An insert's
+    /// `objects` are records, capped by `max_batch_records`.)
+    fn items(&self, argument: &str, value: &GqlValue, path: &str) -> Result<(), String> {
+        let (n, what) = match argument {
+            "where" => (leaves(value, self.max_items), "conditions and _in values"),
+            "order_by" => match value {
+                GqlValue::List(items) => (items.len(), "terms"),
+                _ => (1, "terms"),
+            },
+            _ => return Ok(()),
+        };
+        if n > self.max_items {
+            return Err(format!(
+                "{path} holds more than {} {what} (max_list_items in the service's config).",
+                self.max_items
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The scalars in `v`, counted up to just past `max`.
+fn leaves(v: &GqlValue, max: usize) -> usize {
+    fn count(v: &GqlValue, n: &mut usize, max: usize) {
+        if *n > max {
+            return;
+        }
+        match v {
+            GqlValue::List(items) => items.iter().for_each(|x| count(x, n, max)),
+            GqlValue::Object(fields) => fields.values().for_each(|x| count(x, n, max)),
+            _ => *n += 1,
+        }
+    }
+    let mut n = 0;
+    count(v, &mut n, max);
+    n
 }
 
 fn conflicts(f: &Keyed<'_>) -> Result<(), String> {
@@ -136,7 +188,7 @@ mod tests {
     fn checked(query: &str) -> Result<(), String> {
         let doc = parse_query(query).unwrap();
         let op = Operation::new(&doc, None, Variables::default()).unwrap();
-        operation(&op, &Registry::default())
+        operation(&op, &Registry::default(), 1000)
     }
 
     #[test]

@@ -13,6 +13,7 @@
 pub mod check;
 pub mod exec;
 pub mod graphiql;
+pub mod guard;
 pub mod mutate;
 pub mod names;
 pub mod schema;
@@ -32,7 +33,7 @@ use serde_json::{Value as Json, json};
 
 use crate::error::{ApiError, REQUEST_ID};
 use crate::rest::Service;
-use crate::services::config::DEFAULT_GRAPHQL_MAX_BATCH;
+use crate::services::config::{DEFAULT_GRAPHQL_MAX_BATCH, DEFAULT_GRAPHQL_MAX_COMPLEXITY};
 use crate::state::AppState;
 use exec::{FieldError, Operation};
 use schema::GraphCatalog;
@@ -121,7 +122,8 @@ enum Via {
 
 /// `POST`: one operation (`{"query": …}`) or a batch (`[{…}, {…}]`), whose
 /// answer is the array of the operations' answers, in order.
-async fn execute(svc: Service, body: Bytes) -> Response {
+async fn execute(State(state): State<AppState>, svc: Service, body: Bytes) -> Response {
+    let bounds = Bounds::of(&state, &svc);
     let gql = match schema_of(&svc) {
         Ok(gql) => gql,
         Err(answer) => return answer.into_response(),
@@ -129,7 +131,9 @@ async fn execute(svc: Service, body: Bytes) -> Response {
     let batched = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
     if !batched {
         return match serde_json::from_slice::<async_graphql::Request>(&body) {
-            Ok(request) => run(&svc, &gql, request, Via::Post).await.into_response(),
+            Ok(request) => run(&svc, &gql, request, Via::Post, bounds)
+                .await
+                .into_response(),
             Err(e) => not_a_request(&e).into_response(),
         };
     }
@@ -160,7 +164,7 @@ async fn execute(svc: Service, body: Bytes) -> Response {
         if n > 0 {
             out.push(b',');
         }
-        out.extend_from_slice(&run(&svc, &gql, request, Via::Post).await.body);
+        out.extend_from_slice(&run(&svc, &gql, request, Via::Post, bounds).await.body);
     }
     out.push(b']');
     Answer {
@@ -188,8 +192,11 @@ async fn get(State(state): State<AppState>, req: Request) -> Response {
         Ok(gql) => gql,
         Err(answer) => return answer.into_response(),
     };
+    let bounds = Bounds::of(&state, &svc);
     match get_request(&parts.uri) {
-        Ok(request) => run(&svc, &gql, request, Via::Get).await.into_response(),
+        Ok(request) => run(&svc, &gql, request, Via::Get, bounds)
+            .await
+            .into_response(),
         Err(message) => Answer::error(StatusCode::BAD_REQUEST, &message).into_response(),
     }
 }
@@ -266,6 +273,29 @@ fn not_a_request(e: &serde_json::Error) -> Answer {
     )
 }
 
+/// What a document may cost before async-graphql parses and validates it
+/// (see `guard`).
+#[derive(Clone, Copy)]
+struct Bounds {
+    /// The server's `graphql_max_nesting`.
+    nesting: usize,
+    /// The service's `graphql_max_complexity`.
+    fields: usize,
+}
+
+impl Bounds {
+    fn of(state: &AppState, svc: &Service) -> Bounds {
+        Bounds {
+            nesting: state.settings.graphql_max_nesting,
+            fields: svc
+                .runtime
+                .config
+                .graphql_max_complexity
+                .unwrap_or(DEFAULT_GRAPHQL_MAX_COMPLEXITY),
+        }
+    }
+}
+
 /// One operation: validated (or taken from the cache of validated
 /// documents), its variables coerced and its fields checked for conflicts,
 /// all before anything runs; then planned and run by `exec`.
@@ -274,6 +304,7 @@ async fn run(
     gql: &GraphCatalog,
     request: async_graphql::Request,
     via: Via,
+    bounds: Bounds,
 ) -> Answer {
     let operation_name = request.operation_name.clone();
     let variables = request.variables.clone();
@@ -289,9 +320,9 @@ async fn run(
     let cached = cache_key.as_ref().and_then(|k| gql.validated.get(k));
     let doc = match cached {
         Some(doc) => doc,
-        None => match validate(gql, request).await {
+        None => match validate(gql, request, bounds).await {
             Ok(doc) => {
-                if let Some(k) = cache_key {
+                if let Some(k) = cache_key.filter(|k| gql.cacheable(k)) {
                     gql.validated.insert(k, doc.clone());
                 }
                 doc
@@ -308,10 +339,13 @@ async fn run(
             "A mutation cannot be sent by GET; POST it.",
         );
     }
-    if let Err(message) = op
-        .coerce_variables()
-        .and_then(|()| check::operation(&op, gql.schema.registry()))
-    {
+    if let Err(message) = op.coerce_variables().and_then(|()| {
+        check::operation(
+            &op,
+            gql.schema.registry(),
+            svc.runtime.config.max_list_items(),
+        )
+    }) {
         return Answer::error(StatusCode::OK, &message);
     }
     match op.run(svc, gql).await {
@@ -340,11 +374,16 @@ async fn run(
 async fn validate(
     gql: &GraphCatalog,
     mut request: async_graphql::Request,
+    bounds: Bounds,
 ) -> Result<Arc<ExecutableDocument>, Answer> {
+    guard::nesting(&request.query, bounds.nesting)
+        .map_err(|m| Answer::error(StatusCode::OK, &m))?;
     let doc = match request.parsed_query() {
         Ok(doc) => doc.clone(),
         Err(e) => return Err(Answer::errors(StatusCode::OK, vec![server_error_json(&e)])),
     };
+    guard::expansion(&doc, bounds.fields, bounds.nesting)
+        .map_err(|m| Answer::error(StatusCode::OK, &m))?;
     let op = Operation::new(
         &doc,
         request.operation_name.as_deref(),

@@ -21,7 +21,7 @@ use std::ops::Range;
 use sea_orm::DbBackend;
 use sea_query::{SelectStatement, Value};
 
-use super::plan::{AggFunc, Output, ReadPlan, RelatedPlan, ShapeItem};
+use super::plan::{AggFunc, Budget, Output, ReadPlan, RelatedPlan, ShapeItem};
 use super::sql;
 use super::value;
 use crate::catalog::{JsonType, RelationKind};
@@ -98,6 +98,52 @@ pub struct ReadDoc<'p> {
     pending: Vec<usize>,
     /// The node whose statements are running: pushed rows belong to it.
     loading: Option<Loading>,
+    budget: Budget,
+    /// Rows and bytes loaded so far, every node together.
+    loaded: Size,
+    /// Set when `loaded` passed the budget: no more statements run.
+    exceeded: Option<Exceeded>,
+}
+
+/// An answer past the read's [`Budget`]; the sentence names the setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Exceeded {
+    #[error(
+        "The answer would hold more than {0} rows, related rows included and counted under each parent they appear in (max_response_rows in the service's config). Ask for fewer: a smaller limit, a limit on each relation, or fewer relations."
+    )]
+    Rows(u64),
+    #[error(
+        "The answer would be larger than {0} bytes (max_response_bytes in the service's config). Ask for fewer rows or columns: a smaller limit, fields=, a limit on each relation, or fewer relations."
+    )]
+    Bytes(u64),
+}
+
+/// Rows and bytes of (part of) an answer; additions saturate.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Size {
+    rows: u64,
+    bytes: u64,
+}
+
+impl Size {
+    fn add(&mut self, other: Size) {
+        self.rows = self.rows.saturating_add(other.rows);
+        self.bytes = self.bytes.saturating_add(other.bytes);
+    }
+
+    fn add_bytes(&mut self, n: usize) {
+        self.bytes = self.bytes.saturating_add(n as u64);
+    }
+
+    fn check(self, budget: Budget) -> Result<(), Exceeded> {
+        if self.rows > budget.rows {
+            Err(Exceeded::Rows(budget.rows))
+        } else if self.bytes > budget.bytes {
+            Err(Exceeded::Bytes(budget.bytes))
+        } else {
+            Ok(())
+        }
+    }
 }
 
 fn json_key(name: &str) -> Vec<u8> {
@@ -120,6 +166,9 @@ impl<'p> ReadDoc<'p> {
             backend,
             pending: vec![0],
             loading: None,
+            budget: plan.budget,
+            loaded: Size::default(),
+            exceeded: None,
         };
         doc.add_node(plan, None);
         doc
@@ -197,6 +246,9 @@ impl<'p> ReadDoc<'p> {
 
     /// The next statement to run, or `None` when everything is loaded.
     pub fn next_statement(&mut self) -> Option<SelectStatement> {
+        if self.exceeded.is_some() {
+            return None;
+        }
         loop {
             if let Some(l) = &mut self.loading {
                 if l.next < l.keys.len()
@@ -281,6 +333,9 @@ impl<'p> ReadDoc<'p> {
         let Some(id) = self.loading.as_ref().map(|l| l.node) else {
             return;
         };
+        if self.exceeded.is_some() {
+            return;
+        }
         let node = &mut self.nodes[id];
         let start = node.buf.len();
         if node.plan.shape.is_some() {
@@ -300,6 +355,13 @@ impl<'p> ReadDoc<'p> {
             }
         }
         node.rows.push(start..node.buf.len());
+        self.loaded.add(Size {
+            rows: 1,
+            bytes: (node.buf.len() - start) as u64,
+        });
+        if let Err(e) = self.loaded.check(self.budget) {
+            self.exceeded = Some(e);
+        }
 
         for (j, cols) in node.join_columns.iter().enumerate() {
             let key = joined_key(cols.iter().map(|&i| row.key(i, node.types[i])));
@@ -323,8 +385,13 @@ impl<'p> ReadDoc<'p> {
         }
     }
 
-    /// The rows as a JSON array.
-    pub fn render(&self) -> Vec<u8> {
+    /// The rows as a JSON array, or why it would be too large: the size is
+    /// measured first, so an answer past the budget is never built.
+    pub fn render(&self) -> Result<Vec<u8>, Exceeded> {
+        if let Some(e) = self.exceeded {
+            return Err(e);
+        }
+        self.measure().check(self.budget)?;
         let root = &self.nodes[0];
         let mut out = Vec::with_capacity(self.nodes.iter().map(|n| n.buf.len() + 64).sum());
         out.push(b'[');
@@ -335,17 +402,89 @@ impl<'p> ReadDoc<'p> {
             self.write_row(0, r, &mut out);
         }
         out.push(b']');
-        out
+        Ok(out)
     }
 
-    /// The first row as a JSON object, if there is one.
-    pub fn render_first(&self) -> Option<Vec<u8>> {
-        if self.nodes[0].rows.is_empty() {
-            return None;
+    /// The size of the answer as [`render`](Self::render) would write it,
+    /// in time linear in the rows loaded: each group of related rows (the
+    /// rows under one parent key) is measured once, however many parents
+    /// share it. Bytes are counted closely enough to enforce a budget.
+    fn measure(&self) -> Size {
+        // Children come after their parent (`add_node`), so measuring nodes
+        // from the last one up finds every child's groups measured.
+        let mut groups: Vec<HashMap<&str, Size>> = vec![HashMap::new(); self.nodes.len()];
+        let mut root = Size::default();
+        for id in (0..self.nodes.len()).rev() {
+            let node = &self.nodes[id];
+            let row_size = |r: usize| self.row_size(id, r, &groups);
+            match &node.link {
+                None => {
+                    for r in 0..node.rows.len() {
+                        root.add(row_size(r));
+                        root.add_bytes(1);
+                    }
+                    root.add_bytes(2);
+                }
+                Some(link) => {
+                    let first_only = link.related.relation.kind == RelationKind::BelongsTo;
+                    let mut sizes = HashMap::with_capacity(node.groups.len());
+                    for (key, rows) in &node.groups {
+                        let mut size = Size {
+                            rows: 0,
+                            bytes: 2 + rows.len() as u64,
+                        };
+                        let rows = if first_only {
+                            &rows[..1.min(rows.len())]
+                        } else {
+                            rows
+                        };
+                        for &r in rows {
+                            size.add(row_size(r));
+                        }
+                        sizes.insert(key.as_str(), size);
+                    }
+                    groups[id] = sizes;
+                }
+            }
         }
-        let mut out = Vec::new();
-        self.write_row(0, 0, &mut out);
-        Some(out)
+        root
+    }
+
+    /// One row with what is embedded in it; `groups` holds the measured
+    /// groups of every child node.
+    fn row_size(&self, id: usize, row: usize, groups: &[HashMap<&str, Size>]) -> Size {
+        let node = &self.nodes[id];
+        let own = match &node.plan.shape {
+            None => node.rows[row].len() + 1,
+            Some(shape) => {
+                let values = node.rows[row].len();
+                let keys: usize = shape
+                    .iter()
+                    .map(|item| match item {
+                        ShapeItem::Output { key, .. } | ShapeItem::Related { key, .. } => {
+                            key.len() + 4
+                        }
+                        ShapeItem::Text { key, value } => key.len() + value.len() + 6,
+                    })
+                    .sum();
+                values + keys + 2
+            }
+        };
+        let mut size = Size {
+            rows: 1,
+            bytes: own as u64,
+        };
+        for (j, &child) in node.children.iter().enumerate() {
+            let name = self.nodes[child].link.as_ref().map_or(0, |l| l.name.len());
+            size.add_bytes(name + 5);
+            let group = node.row_keys[j][row]
+                .as_deref()
+                .and_then(|k| groups[child].get(k));
+            if let Some(g) = group {
+                size.add(*g);
+            }
+        }
+        size
     }
 
     fn write_row(&self, id: usize, row: usize, out: &mut Vec<u8>) {

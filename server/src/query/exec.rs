@@ -37,6 +37,9 @@ pub enum ExecError {
     /// Anything else: a 500, logged, never shown.
     #[error("database error: {0}")]
     Db(String),
+    /// The answer would pass the service's response budget: 400.
+    #[error(transparent)]
+    TooLarge(#[from] super::document::Exceeded),
 }
 
 impl From<DbErr> for ExecError {
@@ -189,7 +192,7 @@ pub async fn read_json<C: ConnectionTrait>(
             doc.push_row(&SeaRow { row: &row });
         }
     }
-    Ok(doc.render())
+    Ok(doc.render()?)
 }
 
 /// The records of a JSON array from a read, for callers that work on records

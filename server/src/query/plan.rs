@@ -271,6 +271,25 @@ pub struct ReadPlan {
     pub related: Vec<RelatedPlan>,
     /// See [`ShapeItem`]; checked against `output` and `related` when planned.
     pub shape: Option<Vec<ShapeItem>>,
+    /// What the whole answer may hold; read from the root plan.
+    pub budget: Budget,
+}
+
+/// Most rows and bytes one read may answer, related rows included, counted as
+/// written: a row embedded under several parents counts once per parent. A
+/// 128-byte request (80 tracks → their playlists → those playlists' tracks)
+/// answered 103 MB, because per-parent limits bound each level, not the product.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    pub rows: u64,
+    pub bytes: u64,
+}
+
+impl Budget {
+    pub const UNLIMITED: Budget = Budget {
+        rows: u64::MAX,
+        bytes: u64::MAX,
+    };
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -315,6 +334,7 @@ impl ReadPlan {
 pub struct Limits {
     pub max_records: u64,
     pub backend: DbBackend,
+    pub budget: Budget,
 }
 
 /// Largest limit or offset sent to the database (`i64::MAX`: drivers bind them
@@ -541,6 +561,7 @@ fn plan_level(
         shape: checked_shape(input.shape.as_ref(), output.len(), related.len())?,
         output,
         related,
+        budget: limits.budget,
     })
 }
 
@@ -1017,6 +1038,7 @@ mod tests {
         let limits = Limits {
             max_records: 10,
             backend: DbBackend::Sqlite,
+            budget: Budget::UNLIMITED,
         };
         let read = |filter| {
             plan_read(

@@ -193,7 +193,7 @@ impl ServerReads {
             }
         }
         lease.release();
-        Ok(doc.render())
+        doc.render().map_err(|e| Failure::Other(e.into()))
     }
 }
 

@@ -142,7 +142,7 @@ fn read(conn: &mut Connection, plan: &ReadPlan) -> Result<Vec<u8>, ExecError> {
             doc.push_row(&SqliteRow(row));
         }
     }
-    Ok(doc.render())
+    Ok(doc.render()?)
 }
 
 struct SqliteRow<'a, 's>(&'a rusqlite::Row<'s>);

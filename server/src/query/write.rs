@@ -58,6 +58,7 @@ impl From<ExecError> for RecordError {
             ExecError::Invalid(m) => RecordError::Invalid(m),
             ExecError::Timeout(m) => RecordError::Timeout(m),
             ExecError::Db(m) => RecordError::Internal(m),
+            ExecError::TooLarge(e) => RecordError::Invalid(e.to_string()),
         }
     }
 }

@@ -110,6 +110,10 @@ impl Service {
         Limits {
             max_records: self.runtime.config.max_records.max(1),
             backend: self.runtime.conn.get_database_backend(),
+            budget: plan::Budget {
+                rows: self.runtime.config.max_response_rows(),
+                bytes: self.runtime.config.max_response_bytes(),
+            },
         }
     }
 
@@ -140,6 +144,7 @@ impl From<ExecError> for ApiError {
             ExecError::Invalid(m) => ApiError::BadRequest(m),
             ExecError::Timeout(m) => ApiError::Timeout(m),
             ExecError::Db(m) => ApiError::Internal(m),
+            ExecError::TooLarge(e) => ApiError::BadRequest(e.to_string()),
         }
     }
 }

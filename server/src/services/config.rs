@@ -185,7 +185,8 @@ impl ServiceConfig {
     }
 
     pub fn max_response_bytes(&self) -> u64 {
-        self.max_response_bytes.unwrap_or(DEFAULT_MAX_RESPONSE_BYTES)
+        self.max_response_bytes
+            .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES)
     }
 
     pub fn max_batch_records(&self) -> u64 {
@@ -197,7 +198,8 @@ impl ServiceConfig {
     }
 
     pub fn graphql_cache_bytes(&self) -> u64 {
-        self.graphql_cache_bytes.unwrap_or(DEFAULT_GRAPHQL_CACHE_BYTES)
+        self.graphql_cache_bytes
+            .unwrap_or(DEFAULT_GRAPHQL_CACHE_BYTES)
     }
 
     /// Whether a table is exposed, per the allow/deny lists (deny wins).
