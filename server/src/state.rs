@@ -6,8 +6,8 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::auth::jwt::JwtKeys;
-use crate::config::Settings;
 use crate::auth::secret::SecretBox;
+use crate::config::Settings;
 use crate::services::Registry;
 
 /// Cloned for every request and middleware layer, so it is one reference count
@@ -39,4 +39,6 @@ pub struct Shared {
     pub data_dir: PathBuf,
     /// As loaded at startup (limits read by request paths).
     pub settings: Arc<Settings>,
+    /// Login throttle, password-check bound, known admins.
+    pub auth: crate::auth::Guards,
 }
