@@ -39,6 +39,10 @@ pub enum ApiError {
     PayloadTooLarge(String),
     #[error("{0}")]
     TooManyRequests(String),
+    /// 429 whose wait is known: rendered with `Retry-After: <retry_after>`
+    /// (seconds), so that clients back off for exactly that long.
+    #[error("{message}")]
+    TooManyRequestsFor { message: String, retry_after: u64 },
     /// The request or its query ran past its time limit: 503, not a bug.
     #[error("{0}")]
     Timeout(String),
@@ -57,7 +61,9 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooManyRequests(_) | ApiError::TooManyRequestsFor { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             ApiError::Timeout(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -112,7 +118,14 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let id = REQUEST_ID.try_with(|id| id.clone()).ok();
         let body = self.envelope(id.as_deref());
-        (self.status(), Json(body)).into_response()
+        let mut resp = (self.status(), Json(body)).into_response();
+        if let ApiError::TooManyRequestsFor { retry_after, .. } = self {
+            resp.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(retry_after.max(1)),
+            );
+        }
+        resp
     }
 }
 
@@ -155,6 +168,17 @@ mod tests {
     }
 
     #[test]
+    fn a_known_wait_is_sent_as_retry_after() {
+        let resp = ApiError::TooManyRequestsFor {
+            message: "wait".into(),
+            retry_after: 42,
+        }
+        .into_response();
+        assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(resp.headers()["retry-after"], "42");
+    }
+
+    #[test]
     fn every_status_has_the_envelope() {
         let cases = [
             (ApiError::bad_request("b"), 400),
@@ -164,6 +188,13 @@ mod tests {
             (ApiError::MethodNotAllowed("m".into()), 405),
             (ApiError::PayloadTooLarge("p".into()), 413),
             (ApiError::TooManyRequests("t".into()), 429),
+            (
+                ApiError::TooManyRequestsFor {
+                    message: "w".into(),
+                    retry_after: 7,
+                },
+                429,
+            ),
             (ApiError::Timeout("t".into()), 503),
         ];
         for (err, code) in cases {

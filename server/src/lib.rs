@@ -14,6 +14,7 @@ pub mod error;
 pub mod extract;
 pub mod graphql;
 pub mod listener;
+pub mod log_text;
 pub mod query;
 pub mod rate_limit;
 pub mod rest;

@@ -39,4 +39,6 @@ pub struct Shared {
     pub data_dir: PathBuf,
     /// As loaded at startup (limits read by request paths).
     pub settings: Arc<Settings>,
+    /// Login throttle, password-check bound, known admins.
+    pub auth: crate::auth::Guards,
 }

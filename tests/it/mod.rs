@@ -8,6 +8,7 @@ mod composite;
 mod errors;
 mod filters;
 mod graphql;
+mod hardening_auth;
 mod hardening_queries;
 mod hostile;
 mod params;

@@ -45,15 +45,17 @@ fn state_on(db: sea_orm::DatabaseConnection, dir: PathBuf) -> AppState {
         secret.derive_key("apiforge-session-jwt"),
         Duration::from_secs(3600),
     );
+    let settings = apiforge::config::Settings {
+        data_dir: dir.clone(),
+        ..Default::default()
+    };
     AppState::new(Shared {
         system: db,
         services: Arc::new(Registry::default()),
         jwt: Arc::new(jwt),
         secret: Arc::new(secret),
-        settings: Arc::new(apiforge::config::Settings {
-            data_dir: dir.clone(),
-            ..Default::default()
-        }),
+        auth: apiforge::auth::Guards::new(&settings),
+        settings: Arc::new(settings),
         data_dir: dir,
     })
 }

@@ -13,6 +13,7 @@ use super::AdminError;
 use super::service::{ServiceSpec, create_many, open, runtime, spec_from_row};
 use super::session::normalize_email;
 use crate::auth::password;
+use crate::log_text::escaped;
 use crate::services::{ServiceConfig, ServiceKind};
 use crate::state::AppState;
 
@@ -87,7 +88,7 @@ pub async fn load_services(state: &AppState) -> Result<usize, AdminError> {
         let spec = match spec_from_row(state, &row) {
             Ok(spec) => spec,
             Err(e) => {
-                tracing::warn!(service = %row.name, error = %e, "service skipped");
+                tracing::warn!(service = %escaped(&row.name), error = %escaped(&e.to_string()), "service skipped");
                 continue;
             }
         };
@@ -100,12 +101,12 @@ pub async fn load_services(state: &AppState) -> Result<usize, AdminError> {
     while let Some(joined) = tasks.join_next().await {
         match joined {
             Ok((id, spec, Ok((conn, catalog)))) => {
-                tracing::info!(service = %spec.name, tables = catalog.tables.len(), "service loaded");
+                tracing::info!(service = %escaped(&spec.name), tables = catalog.tables.len(), "service loaded");
                 state.services.insert(runtime(id, &spec, conn, catalog));
                 loaded += 1;
             }
             Ok((_, spec, Err(e))) => {
-                tracing::warn!(service = %spec.name, error = %e, "service skipped: cannot open its database");
+                tracing::warn!(service = %escaped(&spec.name), error = %escaped(&e.to_string()), "service skipped: cannot open its database");
             }
             Err(e) => tracing::warn!(error = %e, "a service failed to load"),
         }

@@ -33,6 +33,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::AppJson;
 use crate::graphql;
 use crate::graphql::schema::{GraphCatalog, QueryLimits};
+use crate::log_text::escaped;
 use crate::services::config::{DEFAULT_GRAPHQL_MAX_COMPLEXITY, DEFAULT_GRAPHQL_MAX_DEPTH};
 use crate::services::{ServiceConfig, ServiceKind, ServiceRuntime, connect};
 use crate::state::AppState;
@@ -349,7 +350,7 @@ fn graphql_schema(spec: &ServiceSpec, catalog: &Catalog) -> Result<Arc<GraphCata
     graphql::schema::build(catalog, limits)
         .map(Arc::new)
         .map_err(|e| {
-            tracing::warn!(service = %spec.name, error = %e, "GraphQL schema not built");
+            tracing::warn!(service = %escaped(&spec.name), error = %escaped(&e.to_string()), "GraphQL schema not built");
             e.0
         })
 }

@@ -8,9 +8,11 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::AdminError;
-use crate::auth::{AuthError, Caller, RequireAdmin, password};
+use crate::auth::throttle::PeerIp;
+use crate::auth::{AuthError, Caller, RequireAdmin};
 use crate::error::ApiResult;
 use crate::extract::AppJson;
+use crate::log_text::escaped;
 use crate::state::AppState;
 
 /// Unknown fields (DreamFactory clients send `remember_me`) are ignored.
@@ -25,30 +27,37 @@ pub fn normalize_email(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
+/// Throttle first (a refused attempt costs no query and no password check),
+/// then one bounded password check whether or not the email exists.
 pub async fn login(
     State(state): State<AppState>,
+    PeerIp(peer): PeerIp,
     AppJson(body): AppJson<Login>,
 ) -> ApiResult<Json<Value>> {
     let email = normalize_email(&body.email);
+    let attempt = state.auth.throttle.begin(peer, &email)?;
     let found = admin::Entity::find()
         .filter(admin::Column::Email.eq(email.as_str()))
         .one(&state.system)
         .await
         .map_err(AdminError::from)?;
-    // Verify against a dummy hash for unknown emails: the same work, the same
+    // Unknown emails are checked against a dummy hash: the same work, the same
     // answer, so neither the message nor the timing tells which emails exist.
-    let phc = found.as_ref().map_or_else(
-        || password::dummy_hash().to_owned(),
-        |a| a.password_hash.clone(),
-    );
-    let ok = password::verify_blocking(body.password, phc).await;
-    let admin = match (found, ok) {
-        (Some(admin), true) => admin,
-        _ => {
-            tracing::info!(%email, "failed admin login");
-            return Err(AuthError::BadLogin.into());
+    let phc = found.as_ref().map(|a| a.password_hash.clone());
+    let ok = match state.auth.password_checks.verify(body.password, phc).await {
+        Ok(ok) => ok,
+        Err(e @ AuthError::Busy { .. }) => {
+            attempt.unchecked();
+            return Err(e.into());
         }
+        Err(e) => return Err(e.into()),
     };
+    let Some(admin) = found.filter(|_| ok) else {
+        attempt.failed();
+        tracing::info!(email = %escaped(&email), "failed admin login");
+        return Err(AuthError::BadLogin.into());
+    };
+    attempt.succeeded();
     let issued = state.jwt.issue(admin.id, &admin.email)?;
     Ok(Json(json!({
         "session_token": issued.token,

@@ -4,15 +4,18 @@
 //! `Option<Caller>` where anonymous calls are allowed but bad credentials are
 //! still refused (a wrong token is an error, not "anonymous").
 
+pub mod admins;
 pub mod jwt;
 pub mod password;
 pub mod secret;
+pub mod throttle;
 
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use chrono::{DateTime, Utc};
 
+use crate::config::Settings;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -38,18 +41,60 @@ pub enum AuthError {
     ApiKeysDisabled,
     #[error("email or password is incorrect")]
     BadLogin,
+    #[error(
+        "the admin this session token belongs to no longer exists: log in again ({LOGIN_HINT})"
+    )]
+    AdminGone,
+    /// The same sentence whether the email exists or not.
+    #[error(
+        "too many failed logins from this address or for this account: after {failures} within {window} s (settings login_failures and login_window), logins are refused; try again in {retry_after} s"
+    )]
+    Throttled {
+        failures: u32,
+        window: u64,
+        retry_after: u64,
+    },
+    #[error(
+        "the server is busy checking other passwords (at most {checks} at once, setting password_checks); try again in {retry_after} s"
+    )]
+    Busy { checks: usize, retry_after: u64 },
     /// Bugs or exhausted resources, never the caller's fault: 500.
     #[error("cannot hash a password: {0}")]
     Hash(String),
     #[error("cannot sign a session token: {0}")]
     Sign(String),
+    #[error("cannot look up the session's admin: {0}")]
+    Lookup(String),
 }
 
 impl From<AuthError> for ApiError {
     fn from(e: AuthError) -> Self {
         match e {
-            AuthError::Hash(_) | AuthError::Sign(_) => ApiError::internal(e),
+            AuthError::Hash(_) | AuthError::Sign(_) | AuthError::Lookup(_) => ApiError::internal(e),
+            AuthError::Throttled { retry_after, .. } | AuthError::Busy { retry_after, .. } => {
+                ApiError::TooManyRequestsFor {
+                    message: e.to_string(),
+                    retry_after,
+                }
+            }
             other => ApiError::Unauthorized(other.to_string()),
+        }
+    }
+}
+
+/// The state behind logins and sessions, one per server (`Shared::auth`).
+pub struct Guards {
+    pub password_checks: password::PasswordChecks,
+    pub throttle: throttle::LoginThrottle,
+    pub admins: admins::AdminCache,
+}
+
+impl Guards {
+    pub fn new(settings: &Settings) -> Self {
+        Guards {
+            password_checks: password::PasswordChecks::new(settings.password_checks),
+            throttle: throttle::LoginThrottle::new(settings.login_failures, settings.login_window),
+            admins: admins::AdminCache::default(),
         }
     }
 }
@@ -121,13 +166,19 @@ fn credentials(parts: &Parts) -> Option<Credentials<'_>> {
     None
 }
 
-fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Caller>, AuthError> {
+/// A token's signature is not enough: its admin must still exist.
+async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Caller>, AuthError> {
     match credentials(parts) {
         None => Ok(None),
         Some(Credentials::Malformed(e)) => Err(e),
         Some(Credentials::ApiKey) => Err(AuthError::ApiKeysDisabled),
         Some(Credentials::Session(token)) => {
             let claims = state.jwt.verify(token)?;
+            state
+                .auth
+                .admins
+                .check(&state.system, claims.sub, &claims.email)
+                .await?;
             Ok(Some(Caller::Admin {
                 id: claims.sub,
                 email: claims.email.clone(),
@@ -140,14 +191,14 @@ fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Caller>, AuthE
 
 /// Cached in the request's extensions: a middleware and a handler that both ask
 /// verify the token once.
-fn cached_or_authenticate(
+async fn cached_or_authenticate(
     parts: &mut Parts,
     state: &AppState,
 ) -> Result<Option<Caller>, AuthError> {
     if let Some(c) = parts.extensions.get::<Caller>() {
         return Ok(Some(c.clone()));
     }
-    let caller = authenticate(parts, state)?;
+    let caller = authenticate(parts, state).await?;
     if let Some(c) = &caller {
         parts.extensions.insert(c.clone());
     }
@@ -161,7 +212,9 @@ impl FromRequestParts<AppState> for Caller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        cached_or_authenticate(parts, state)?.ok_or_else(|| AuthError::Missing.into())
+        cached_or_authenticate(parts, state)
+            .await?
+            .ok_or_else(|| AuthError::Missing.into())
     }
 }
 
@@ -172,7 +225,7 @@ impl OptionalFromRequestParts<AppState> for Caller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Option<Self>, Self::Rejection> {
-        Ok(cached_or_authenticate(parts, state)?)
+        Ok(cached_or_authenticate(parts, state).await?)
     }
 }
 
