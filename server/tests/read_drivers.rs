@@ -19,6 +19,7 @@ use sea_orm::{ConnectionTrait, DbBackend};
 const LIMITS: Limits = Limits {
     max_records: 1000,
     backend: DbBackend::Sqlite,
+    budget: plan::Budget::UNLIMITED,
 };
 
 /// A SQLite service config over a fresh copy of Chinook.
