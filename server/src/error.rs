@@ -39,6 +39,10 @@ pub enum ApiError {
     PayloadTooLarge(String),
     #[error("{0}")]
     TooManyRequests(String),
+    /// 429 with `Retry-After` (seconds): a limit that says when it lets the
+    /// client in again, so that a well-behaved one waits instead of retrying.
+    #[error("{message}")]
+    RetryAfter { message: String, seconds: u64 },
     /// The request or its query ran past its time limit: 503, not a bug.
     #[error("{0}")]
     Timeout(String),
@@ -57,7 +61,9 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooManyRequests(_) | ApiError::RetryAfter { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             ApiError::Timeout(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -112,7 +118,12 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let id = REQUEST_ID.try_with(|id| id.clone()).ok();
         let body = self.envelope(id.as_deref());
-        (self.status(), Json(body)).into_response()
+        let mut resp = (self.status(), Json(body)).into_response();
+        if let ApiError::RetryAfter { seconds, .. } = self {
+            resp.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        resp
     }
 }
 

@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
+use crate::admin::test_limit::TestLimit;
 use crate::auth::jwt::JwtKeys;
-use crate::config::Settings;
 use crate::auth::secret::SecretBox;
+use crate::config::Settings;
 use crate::services::Registry;
 
 /// Cloned for every request and middleware layer, so it is one reference count
@@ -39,4 +40,6 @@ pub struct Shared {
     pub data_dir: PathBuf,
     /// As loaded at startup (limits read by request paths).
     pub settings: Arc<Settings>,
+    /// `service/_test` calls per admin (`settings.test_per_minute`).
+    pub test_limit: TestLimit,
 }
