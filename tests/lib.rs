@@ -239,7 +239,7 @@ impl TestServer {
         let token = body["session_token"].as_str().unwrap().to_string();
         let (db, names) = match cluster {
             None => {
-                let file = dir.path().join("chinook.sqlite");
+                let file = dir.path().join("demo").join("chinook.sqlite");
                 assert!(file.exists(), "--demo did not write {}", file.display());
                 let db = Database::connect(format!("sqlite://{}?mode=rw", file.display()))
                     .await
@@ -589,12 +589,15 @@ impl TestServer {
         snapshot_of(&self.db, self.backend, self.names.as_deref()).await
     }
 
-    /// Copies the pristine Chinook sample to `{data_dir}/{name}.sqlite` and
+    /// Copies the pristine Chinook sample to `{data_dir}/extra/{name}.sqlite` (a
+    /// subfolder: files of the data folder itself are refused) and
     /// registers it as service `name` with `config` (merged over `database`).
     pub async fn add_chinook_service(&self, name: &str, config: Value) -> ExtraService {
         let (mut cfg, extra) = match backend::cluster(self.backend) {
             None => {
-                let path = self.data_dir.join(format!("{name}.sqlite"));
+                let folder = self.data_dir.join("extra");
+                std::fs::create_dir_all(&folder).unwrap();
+                let path = folder.join(format!("{name}.sqlite"));
                 std::fs::copy(chinook_sample(), &path).unwrap();
                 let db = Database::connect(format!("sqlite://{}?mode=ro", path.display()))
                     .await

@@ -146,6 +146,7 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartError> {
         data_dir: settings.data_dir.clone(),
         settings: Arc::new(settings.clone()),
         auth: crate::auth::Guards::new(settings),
+        test_limit: admin::test_limit::TestLimit::new(settings.test_per_minute),
     });
     if let (Some(email), Some(password)) = (&settings.admin_email, &settings.admin_password) {
         let created = admin::bootstrap::ensure_admin(&state.system, email, password)

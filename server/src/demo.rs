@@ -1,21 +1,24 @@
 //! `--demo`: the bundled Chinook sample as service `chinook`, and what to try next.
 //!
 //! The sample is compiled into the binary so that `apiforge serve --demo` works from
-//! any folder; it is written to the data folder once and served from that copy, so
-//! the demo can be written to without touching anything else.
+//! any folder; it is written to `{data_dir}/demo/` once and served from that copy,
+//! so the demo can be written to without touching anything else. Not to the data
+//! folder itself: no service may open a file there (`services::sqlite_path`).
 
 use std::io::Write;
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 
-use entity::admin;
+use entity::{admin, service};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use crate::admin::bootstrap;
 use crate::admin::session::normalize_email;
 use crate::config::Settings;
+use crate::services::sqlite_path::DEMO_SUBDIR;
 use crate::services::{ServiceConfig, ServiceKind};
 use crate::state::AppState;
 
@@ -40,13 +43,8 @@ pub async fn setup(
     settings: &Settings,
     addr: SocketAddr,
 ) -> Result<(), DemoError> {
-    let path = settings.data_dir.join("chinook.sqlite");
-    if !path.exists() {
-        std::fs::write(&path, CHINOOK).map_err(|source| DemoError::Write {
-            path: path.display().to_string(),
-            source,
-        })?;
-    }
+    let path = demo_copy(&settings.data_dir)?;
+    repoint_legacy_service(&state.system, &settings.data_dir, &path).await?;
     let config = ServiceConfig {
         database: Some(path.display().to_string()),
         ..ServiceConfig::default()
@@ -112,6 +110,66 @@ pub async fn setup(
         login.lines(&base),
         path.display()
     );
+    Ok(())
+}
+
+/// Where earlier versions wrote the copy: in the data folder itself.
+const LEGACY_COPY: &str = "chinook.sqlite";
+
+/// The demo's copy, written if missing. A copy left by an earlier version in
+/// the data folder is moved here (with SQLite's side files), keeping its data.
+fn demo_copy(data_dir: &Path) -> Result<PathBuf, DemoError> {
+    let dir = data_dir.join(DEMO_SUBDIR);
+    let path = dir.join("chinook.sqlite");
+    let write_error = |path: &Path| {
+        let path = path.display().to_string();
+        move |source| DemoError::Write { path, source }
+    };
+    std::fs::create_dir_all(&dir).map_err(write_error(&dir))?;
+    if path.exists() {
+        return Ok(path);
+    }
+    let legacy = data_dir.join(LEGACY_COPY);
+    if legacy.is_file() {
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let from = data_dir.join(format!("{LEGACY_COPY}{suffix}"));
+            if from.exists() {
+                let to = dir.join(format!("chinook.sqlite{suffix}"));
+                std::fs::rename(&from, &to).map_err(write_error(&to))?;
+            }
+        }
+    } else {
+        std::fs::write(&path, CHINOOK).map_err(write_error(&path))?;
+    }
+    Ok(path)
+}
+
+/// A `chinook` service stored by an earlier version names the old copy, which
+/// is now refused: it is pointed at the moved one.
+async fn repoint_legacy_service(
+    db: &DatabaseConnection,
+    data_dir: &Path,
+    path: &Path,
+) -> Result<(), DemoError> {
+    let setup = |e: sea_orm::DbErr| DemoError::Setup(e.to_string());
+    let Some(row) = service::Entity::find()
+        .filter(service::Column::Name.eq("chinook"))
+        .one(db)
+        .await
+        .map_err(setup)?
+    else {
+        return Ok(());
+    };
+    let legacy = data_dir.join(LEGACY_COPY).display().to_string();
+    let mut config: serde_json::Value =
+        serde_json::from_str(&row.config).unwrap_or(serde_json::Value::Null);
+    if config.get("database").and_then(serde_json::Value::as_str) != Some(legacy.as_str()) {
+        return Ok(());
+    }
+    config["database"] = path.display().to_string().into();
+    let mut active: service::ActiveModel = row.into();
+    active.config = Set(config.to_string());
+    active.update(db).await.map_err(setup)?;
     Ok(())
 }
 
@@ -281,4 +339,27 @@ fn random_password() -> String {
         .take(16)
         .map(char::from)
         .collect()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_legacy_copy_moves_into_the_demo_folder_with_its_data() {
+        let dir = std::env::temp_dir().join(format!("apiforge-demo-legacy-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(LEGACY_COPY), b"edited by the user").unwrap();
+        std::fs::write(dir.join(format!("{LEGACY_COPY}-wal")), b"recent writes").unwrap();
+        let path = demo_copy(&dir).unwrap();
+        assert_eq!(path, dir.join(DEMO_SUBDIR).join("chinook.sqlite"));
+        assert_eq!(std::fs::read(&path).unwrap(), b"edited by the user");
+        assert!(dir.join(DEMO_SUBDIR).join("chinook.sqlite-wal").is_file());
+        assert!(!dir.join(LEGACY_COPY).exists());
+        // Once moved, a second start keeps the copy as it is.
+        assert_eq!(demo_copy(&dir).unwrap(), path);
+        assert_eq!(std::fs::read(&path).unwrap(), b"edited by the user");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -39,10 +39,10 @@ pub enum ApiError {
     PayloadTooLarge(String),
     #[error("{0}")]
     TooManyRequests(String),
-    /// 429 whose wait is known: rendered with `Retry-After: <retry_after>`
-    /// (seconds), so that clients back off for exactly that long.
+    /// 429 with `Retry-After` (seconds): a limit that says when it lets the
+    /// client in again, so that a well-behaved one waits instead of retrying.
     #[error("{message}")]
-    TooManyRequestsFor { message: String, retry_after: u64 },
+    RetryAfter { message: String, seconds: u64 },
     /// The request or its query ran past its time limit: 503, not a bug.
     #[error("{0}")]
     Timeout(String),
@@ -61,7 +61,7 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::TooManyRequests(_) | ApiError::TooManyRequestsFor { .. } => {
+            ApiError::TooManyRequests(_) | ApiError::RetryAfter { .. } => {
                 StatusCode::TOO_MANY_REQUESTS
             }
             ApiError::Timeout(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -119,11 +119,9 @@ impl IntoResponse for ApiError {
         let id = REQUEST_ID.try_with(|id| id.clone()).ok();
         let body = self.envelope(id.as_deref());
         let mut resp = (self.status(), Json(body)).into_response();
-        if let ApiError::TooManyRequestsFor { retry_after, .. } = self {
-            resp.headers_mut().insert(
-                axum::http::header::RETRY_AFTER,
-                axum::http::HeaderValue::from(retry_after.max(1)),
-            );
+        if let ApiError::RetryAfter { seconds, .. } = self {
+            resp.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.max(1).into());
         }
         resp
     }
@@ -169,9 +167,9 @@ mod tests {
 
     #[test]
     fn a_known_wait_is_sent_as_retry_after() {
-        let resp = ApiError::TooManyRequestsFor {
+        let resp = ApiError::RetryAfter {
             message: "wait".into(),
-            retry_after: 42,
+            seconds: 42,
         }
         .into_response();
         assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
@@ -189,9 +187,9 @@ mod tests {
             (ApiError::PayloadTooLarge("p".into()), 413),
             (ApiError::TooManyRequests("t".into()), 429),
             (
-                ApiError::TooManyRequestsFor {
+                ApiError::RetryAfter {
                     message: "w".into(),
-                    retry_after: 7,
+                    seconds: 7,
                 },
                 429,
             ),

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
+use crate::admin::test_limit::TestLimit;
 use crate::auth::jwt::JwtKeys;
 use crate::auth::secret::SecretBox;
 use crate::config::Settings;
@@ -41,4 +42,6 @@ pub struct Shared {
     pub settings: Arc<Settings>,
     /// Login throttle, password-check bound, known admins.
     pub auth: crate::auth::Guards,
+    /// `service/_test` calls per admin (`settings.test_per_minute`).
+    pub test_limit: TestLimit,
 }

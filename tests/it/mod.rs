@@ -10,6 +10,7 @@ mod filters;
 mod graphql;
 mod hardening_auth;
 mod hardening_queries;
+mod hardening_services;
 mod hostile;
 mod params;
 mod relations;

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use apiforge::admin::test_limit::TestLimit;
 use apiforge::admin::{self, bootstrap};
 use apiforge::auth::AuthError;
 use apiforge::auth::jwt::JwtKeys;
@@ -57,6 +58,7 @@ fn state_on(db: sea_orm::DatabaseConnection, dir: PathBuf) -> AppState {
         auth: apiforge::auth::Guards::new(&settings),
         settings: Arc::new(settings),
         data_dir: dir,
+        test_limit: TestLimit::new(0),
     })
 }
 
@@ -66,8 +68,13 @@ impl Harness {
         let dir =
             std::env::temp_dir().join(format!("apiforge-admin-test-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).expect("temp dir");
-        std::fs::copy(apiforge_tests::chinook_sample(), dir.join("chinook.sqlite"))
-            .expect("copy chinook");
+        // In a subfolder: no service may use a file of the data folder itself.
+        std::fs::create_dir_all(dir.join("db")).expect("db dir");
+        std::fs::copy(
+            apiforge_tests::chinook_sample(),
+            dir.join("db/chinook.sqlite"),
+        )
+        .expect("copy chinook");
         let db = crate::system_db(&dir).await?;
         assert!(
             bootstrap::ensure_admin(&db, EMAIL, PASSWORD)
@@ -87,7 +94,7 @@ impl Harness {
     }
 
     fn chinook(&self) -> String {
-        self.dir.join("chinook.sqlite").display().to_string()
+        self.dir.join("db/chinook.sqlite").display().to_string()
     }
 
     async fn send(&self, req: Request<Body>) -> (StatusCode, Value) {
@@ -749,7 +756,7 @@ async fn batch_create_and_startup_loading() {
     assert!(fresh.services.get("three").is_some());
 
     // A stored service that cannot be opened is skipped, not fatal.
-    std::fs::remove_file(h.dir.join("chinook.sqlite")).expect("rm");
+    std::fs::remove_file(h.dir.join("db/chinook.sqlite")).expect("rm");
     let third = state_on(h.state.system.clone(), h.dir.clone());
     let loaded = bootstrap::load_services(&third).await.expect("load");
     assert_eq!(loaded, 0);

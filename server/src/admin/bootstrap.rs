@@ -75,7 +75,9 @@ pub async fn create_admin(
 
 /// Opens every active service and puts it in the registry; returns how many went
 /// live. One unreachable database must not keep the others (or the server) down:
-/// it is logged and skipped, and `POST …/service/{name}/_refresh` retries it.
+/// it is logged and skipped, and `POST …/service/{name}/_refresh` retries it. So
+/// is a SQLite file that the path rules refuse (stored before them, or before
+/// `sqlite_dirs` changed): it is never opened.
 /// Databases are opened concurrently so that slow ones do not add up.
 pub async fn load_services(state: &AppState) -> Result<usize, AdminError> {
     let rows = service::Entity::find()
@@ -92,21 +94,22 @@ pub async fn load_services(state: &AppState) -> Result<usize, AdminError> {
                 continue;
             }
         };
+        let settings = state.settings.clone();
         tasks.spawn(async move {
-            let opened = open(&spec).await;
+            let opened = open(&settings, &spec).await;
             (row.id, spec, opened)
         });
     }
     let mut loaded = 0;
     while let Some(joined) = tasks.join_next().await {
         match joined {
-            Ok((id, spec, Ok((conn, catalog)))) => {
-                tracing::info!(service = %escaped(&spec.name), tables = catalog.tables.len(), "service loaded");
-                state.services.insert(runtime(id, &spec, conn, catalog));
+            Ok((id, spec, Ok(opened))) => {
+                tracing::info!(service = %escaped(&spec.name), tables = opened.tables(), "service loaded");
+                state.services.insert(runtime(id, &spec, opened));
                 loaded += 1;
             }
             Ok((_, spec, Err(e))) => {
-                tracing::warn!(service = %escaped(&spec.name), error = %escaped(&e.to_string()), "service skipped: cannot open its database");
+                tracing::warn!(service = %escaped(&spec.name), error = %escaped(&e.to_string()), "service skipped: its database cannot be opened or is refused");
             }
             Err(e) => tracing::warn!(error = %e, "a service failed to load"),
         }
@@ -132,8 +135,8 @@ pub async fn register_service(
     if let Some(row) = existing {
         if row.is_active && state.services.get(&row.name).is_none() {
             let spec = spec_from_row(state, &row)?;
-            let (conn, catalog) = open(&spec).await?;
-            state.services.insert(runtime(row.id, &spec, conn, catalog));
+            let opened = open(&state.settings, &spec).await?;
+            state.services.insert(runtime(row.id, &spec, opened));
         }
         return Ok(row);
     }

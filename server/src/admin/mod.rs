@@ -8,6 +8,7 @@
 pub mod bootstrap;
 pub mod service;
 pub mod session;
+pub mod test_limit;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -17,6 +18,7 @@ use serde_json::{Value, json};
 use crate::auth::secret::SecretError;
 use crate::auth::{AuthError, RequireAdmin};
 use crate::error::ApiError;
+use crate::services::sqlite_path::SqlitePathError;
 use crate::state::AppState;
 
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +31,9 @@ pub enum AdminError {
     /// 400: the service's database could not be opened (the sentence says why).
     #[error("{0}")]
     Connect(String),
+    /// 400: a SQLite service's file is one no service may use.
+    #[error(transparent)]
+    SqlitePath(#[from] SqlitePathError),
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -46,6 +51,7 @@ impl From<AdminError> for ApiError {
         match e {
             AdminError::Auth(a) => a.into(),
             AdminError::Invalid(m) | AdminError::Connect(m) => ApiError::BadRequest(m),
+            AdminError::SqlitePath(e) => ApiError::BadRequest(e.to_string()),
             AdminError::NotFound(m) => ApiError::NotFound(m),
             AdminError::Conflict(m) => ApiError::Conflict {
                 message: m,

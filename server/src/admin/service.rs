@@ -29,12 +29,14 @@ use serde_json::{Map, Value, json};
 use super::AdminError;
 use crate::auth::RequireAdmin;
 use crate::catalog::Catalog;
+use crate::config::Settings;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::AppJson;
 use crate::graphql;
 use crate::graphql::schema::{GraphCatalog, QueryLimits};
 use crate::log_text::escaped;
 use crate::services::config::{DEFAULT_GRAPHQL_MAX_COMPLEXITY, DEFAULT_GRAPHQL_MAX_DEPTH};
+use crate::services::sqlite_path::{self, SqlitePathError};
 use crate::services::{ServiceConfig, ServiceKind, ServiceRuntime, connect};
 use crate::state::AppState;
 
@@ -290,44 +292,94 @@ pub fn render(row: &service::Model) -> Value {
     })
 }
 
-/// Opens the service's database. A driver's message could in theory quote the
-/// connection string; the password is blanked out of it just in case.
-pub async fn open(spec: &ServiceSpec) -> Result<(DatabaseConnection, Catalog), AdminError> {
-    connect::open(spec.kind, &spec.config).await.map_err(|e| {
-        let mut msg = e.to_string();
-        if let Some(p) = spec.config.password.as_deref().filter(|p| !p.is_empty()) {
-            msg = msg.replace(p, "<redacted>");
-        }
-        AdminError::Connect(msg)
+/// A service's database, opened: what [`runtime`] puts live.
+pub struct Opened {
+    conn: DatabaseConnection,
+    catalog: Catalog,
+    /// The config as opened: a SQLite path is the resolved one, so that the
+    /// read pool's later connections open the file that was checked.
+    config: ServiceConfig,
+}
+
+impl Opened {
+    pub fn tables(&self) -> usize {
+        self.catalog.tables.len()
+    }
+}
+
+/// Opens the service's database; a SQLite file only if [`sqlite_path::check`]
+/// allows it. Every open comes here (create, update, `_test`, refresh,
+/// start-up), so a stored service that the rules refuse is never opened.
+/// Drivers' messages are redacted in `connect`.
+pub async fn open(settings: &Settings, spec: &ServiceSpec) -> Result<Opened, AdminError> {
+    let config = checked_config(settings, spec)?;
+    let (conn, catalog) = connect::open(spec.kind, &config)
+        .await
+        .map_err(|e| AdminError::Connect(e.to_string()))?;
+    Ok(Opened {
+        conn,
+        catalog,
+        config,
+    })
+}
+
+/// The config to open, a SQLite file's path checked and resolved. A missing
+/// `database` is left for `connect` to explain.
+fn checked_config(
+    settings: &Settings,
+    spec: &ServiceSpec,
+) -> Result<ServiceConfig, SqlitePathError> {
+    let path = match spec.kind {
+        ServiceKind::Sqlite => spec.config.database.as_deref().map(str::trim),
+        _ => None,
+    };
+    let Some(path) = path.filter(|p| !p.is_empty()) else {
+        return Ok(spec.config.clone());
+    };
+    let resolved = sqlite_path::check(path, settings)?;
+    Ok(ServiceConfig {
+        // A path that is not UTF-8 cannot be stored in the config: keep the
+        // checked original.
+        database: Some(
+            resolved
+                .into_os_string()
+                .into_string()
+                .unwrap_or_else(|_| path.to_owned()),
+        ),
+        ..spec.config.clone()
     })
 }
 
 /// Opens the database only for an active service: deactivating one whose
-/// database is gone must still work.
+/// database is gone must still work. An inactive one's SQLite path is still
+/// checked, so that no refused path is stored.
 async fn open_if_active(
+    settings: &Settings,
     spec: &ServiceSpec,
-) -> Result<Option<(DatabaseConnection, Catalog)>, AdminError> {
+) -> Result<Option<Opened>, AdminError> {
     if spec.is_active {
-        open(spec).await.map(Some)
-    } else {
-        Ok(None)
+        return open(settings, spec).await.map(Some);
+    }
+    match checked_config(settings, spec) {
+        Ok(_) | Err(SqlitePathError::Missing { .. }) => Ok(None),
+        Err(e) => Err(e.into()),
     }
 }
 
-pub fn runtime(
-    id: i32,
-    spec: &ServiceSpec,
-    conn: DatabaseConnection,
-    catalog: Catalog,
-) -> ServiceRuntime {
+pub fn runtime(id: i32, spec: &ServiceSpec, opened: Opened) -> ServiceRuntime {
+    let Opened {
+        conn,
+        catalog,
+        config,
+    } = opened;
     ServiceRuntime {
         id,
         name: spec.name.clone(),
         label: spec.label.clone(),
         description: spec.description.clone(),
         kind: spec.kind,
-        config: spec.config.clone(),
-        reads: connect::reads(spec.kind, &spec.config, &conn),
+        reads: connect::reads(spec.kind, &config, &conn),
+        config,
         conn,
         graphql: graphql_schema(spec, &catalog),
         catalog: Arc::new(catalog),
@@ -437,7 +489,11 @@ pub async fn create_many(
     }
     let mut opened = Vec::with_capacity(specs.len());
     for (i, spec) in specs.iter().enumerate() {
-        opened.push(open_if_active(spec).await.map_err(|e| (i, e))?);
+        opened.push(
+            open_if_active(&state.settings, spec)
+                .await
+                .map_err(|e| (i, e))?,
+        );
     }
     let _guard = WRITE_LOCK.lock().await;
     for (i, spec) in specs.iter().enumerate() {
@@ -452,9 +508,9 @@ pub async fn create_many(
         rows.push(row.insert(&txn).await.map_err(|e| (i, e.into()))?);
     }
     txn.commit().await.map_err(|e| (0, e.into()))?;
-    for ((row, spec), conn) in rows.iter().zip(&specs).zip(opened) {
-        if let Some((conn, catalog)) = conn {
-            state.services.insert(runtime(row.id, spec, conn, catalog));
+    for ((row, spec), opened) in rows.iter().zip(&specs).zip(opened) {
+        if let Some(opened) = opened {
+            state.services.insert(runtime(row.id, spec, opened));
         }
     }
     Ok(rows)
@@ -466,7 +522,7 @@ async fn update_row(
     row: service::Model,
     spec: ServiceSpec,
 ) -> Result<service::Model, AdminError> {
-    let opened = open_if_active(&spec).await?;
+    let opened = open_if_active(&state.settings, &spec).await?;
     let _guard = WRITE_LOCK.lock().await;
     ensure_name_free(&state.system, &spec.name, Some(row.id)).await?;
     let old_name = row.name.clone();
@@ -478,7 +534,7 @@ async fn update_row(
         state.services.remove(&old_name);
     }
     match opened {
-        Some((conn, catalog)) => state.services.insert(runtime(id, &spec, conn, catalog)),
+        Some(opened) => state.services.insert(runtime(id, &spec, opened)),
         None => {
             state.services.remove(&spec.name);
         }
@@ -628,14 +684,23 @@ pub async fn delete(
 }
 
 /// Checks a definition by opening it; stores nothing, echoes nothing back.
-pub async fn test(_admin: RequireAdmin, AppJson(body): AppJson<Value>) -> ApiResult<Json<Value>> {
+/// Its sentences tell a closed port from an open one that is not a database,
+/// which makes it a port scanner: calls are limited per admin
+/// (`test_per_minute`).
+pub async fn test(
+    State(state): State<AppState>,
+    RequireAdmin(admin): RequireAdmin,
+    AppJson(body): AppJson<Value>,
+) -> ApiResult<Json<Value>> {
+    state.test_limit.check(&admin)?;
     let mut spec = spec_for_create(parse_body(body)?, false)?;
     spec.is_active = true;
-    let (conn, catalog) = open(&spec).await?;
-    let _ = conn.close().await;
+    let opened = open(&state.settings, &spec).await?;
+    let tables = opened.tables();
+    let _ = opened.conn.close().await;
     Ok(Json(json!({
         "success": true,
-        "message": format!("Connected: {} tables found", catalog.tables.len()),
+        "message": format!("Connected: {tables} tables found"),
     })))
 }
 
@@ -653,8 +718,8 @@ pub async fn refresh(
         )));
     }
     let spec = spec_from_row(&state, &row)?;
-    let (conn, catalog) = open(&spec).await?;
-    let tables = catalog.tables.len();
+    let opened = open(&state.settings, &spec).await?;
+    let tables = opened.tables();
     let _guard = WRITE_LOCK.lock().await;
     // The row may have changed or gone while the database was being read.
     match service::Entity::find_by_id(row.id)
@@ -662,7 +727,7 @@ pub async fn refresh(
         .await
         .map_err(AdminError::from)?
     {
-        Some(now) if now == row => state.services.insert(runtime(row.id, &spec, conn, catalog)),
+        Some(now) if now == row => state.services.insert(runtime(row.id, &spec, opened)),
         _ => {
             return Err(ApiError::Conflict {
                 message: "the service changed during the refresh; try again".into(),

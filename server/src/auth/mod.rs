@@ -72,9 +72,9 @@ impl From<AuthError> for ApiError {
         match e {
             AuthError::Hash(_) | AuthError::Sign(_) | AuthError::Lookup(_) => ApiError::internal(e),
             AuthError::Throttled { retry_after, .. } | AuthError::Busy { retry_after, .. } => {
-                ApiError::TooManyRequestsFor {
+                ApiError::RetryAfter {
                     message: e.to_string(),
-                    retry_after,
+                    seconds: retry_after,
                 }
             }
             other => ApiError::Unauthorized(other.to_string()),

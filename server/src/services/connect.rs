@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, RuntimeErr};
 
+use super::redact::redact;
 use super::{Reads, ServiceConfig, ServiceKind};
 use crate::catalog::Catalog;
 use crate::catalog::discover::{db_error_message, discover};
@@ -105,21 +106,15 @@ pub async fn open(
         .sqlx_logging(false);
 
     let unreachable = |e: DbErr| {
-        ConnectError::Unreachable(redact(
-            &format!(
-                "{}: {}",
-                target.describe_failure(),
-                connect_message(&e, timeout, config)
-            ),
-            config,
+        ConnectError::Unreachable(format!(
+            "{}: {}",
+            target.describe_failure(),
+            connect_message(&e, timeout, config)
         ))
     };
     if let Target::Server { host, port, .. } = &target {
         preflight(host, *port, timeout).await.map_err(|why| {
-            ConnectError::Unreachable(redact(
-                &format!("{}: {why}", target.describe_failure()),
-                config,
-            ))
+            ConnectError::Unreachable(format!("{}: {why}", target.describe_failure()))
         })?;
     }
     let conn = tokio::time::timeout(timeout, Database::connect(options))
@@ -161,8 +156,8 @@ pub async fn open(
     if limited {
         let _ = discovery.close().await;
     }
-    let mut tables =
-        discovered.map_err(|e| ConnectError::Discovery(redact(&e.to_string(), config)))?;
+    let mut tables = discovered
+        .map_err(|e| ConnectError::Discovery(redact(&e.to_string(), config.password.as_deref())))?;
     tables.retain(|t| config.exposes(&t.name));
     Ok((conn, Catalog::new(tables)))
 }
@@ -373,7 +368,8 @@ fn connect_message(err: &DbErr, timeout: Duration, config: &ServiceConfig) -> St
             }
         }
     }
-    db_error_message(err)
+    // The driver's own text: the only part that could echo a connection string.
+    redact(&db_error_message(err), config.password.as_deref())
 }
 
 /// A plain TCP connection first, so that the usual mistakes get their own
@@ -406,17 +402,6 @@ async fn preflight(host: &str, port: u16, timeout: Duration) -> Result<(), Strin
     }
 }
 
-/// Drivers do not echo passwords, but a message is shown to admins and logged:
-/// blank the password (plain and URL-encoded) out of it regardless.
-fn redact(message: &str, config: &ServiceConfig) -> String {
-    match config.password.as_deref().filter(|p| !p.is_empty()) {
-        Some(password) => message
-            .replace(password, "<redacted>")
-            .replace(&percent_encode(password), "<redacted>"),
-        None => message.to_owned(),
-    }
-}
-
 fn tls_param(kind: ServiceKind, mode: &str) -> Result<String, ConnectError> {
     let normalized = mode.trim().to_ascii_lowercase().replace('_', "-");
     let (pg, my) = match normalized.as_str() {
@@ -439,7 +424,7 @@ fn tls_param(kind: ServiceKind, mode: &str) -> Result<String, ConnectError> {
 
 /// Percent-encodes everything but RFC 3986's unreserved characters, so a user
 /// name, password or database name can hold `@`, `:`, `/` or `%`.
-fn percent_encode(s: &str) -> String {
+pub(super) fn percent_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
@@ -529,7 +514,7 @@ mod tests {
             "{msg}"
         );
         assert_eq!(
-            redact("login as x:hunter2 failed", &config),
+            redact("login as x:hunter2 failed", config.password.as_deref()),
             "login as x:<redacted> failed"
         );
     }

@@ -6,6 +6,8 @@
 
 pub mod config;
 pub mod connect;
+pub mod redact;
+pub mod sqlite_path;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
