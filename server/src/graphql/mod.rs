@@ -23,7 +23,6 @@ use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, N
 use async_graphql::parser::types::{ExecutableDocument, OperationType};
 use async_graphql::{Response as GqlResponse, ServerError, Value as GqlValue, Variables};
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -31,6 +30,7 @@ use axum::routing::post;
 use serde_json::{Value as Json, json};
 
 use crate::error::{ApiError, REQUEST_ID};
+use crate::extract::GraphqlBody;
 use crate::rest::Service;
 use crate::services::config::DEFAULT_GRAPHQL_MAX_BATCH;
 use crate::state::AppState;
@@ -121,7 +121,7 @@ enum Via {
 
 /// `POST`: one operation (`{"query": …}`) or a batch (`[{…}, {…}]`), whose
 /// answer is the array of the operations' answers, in order.
-async fn execute(svc: Service, body: Bytes) -> Response {
+async fn execute(svc: Service, GraphqlBody(body): GraphqlBody) -> Response {
     let gql = match schema_of(&svc) {
         Ok(gql) => gql,
         Err(answer) => return answer.into_response(),
