@@ -6,10 +6,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Router};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 use sea_orm_migration::MigratorTrait;
 use tracing::Instrument;
@@ -19,7 +19,8 @@ use crate::auth::secret::SecretBox;
 use crate::cli::{AdminCommand, Cli, Command};
 use crate::config::{Settings, redact_url};
 use crate::error::{ApiError, REQUEST_ID};
-use crate::listener::{Listener, PeerAddr};
+use crate::extract::BodyLimit;
+use crate::listener::{Limits, Listener, PeerAddr};
 use crate::rate_limit::{self, RateLimit};
 use crate::services::Registry;
 use crate::state::{AppState, Shared};
@@ -171,6 +172,7 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
         .merge(crate::graphql::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(settings.max_body_bytes))
+        .layer(Extension(BodyLimit(settings.max_body_bytes)))
         .layer(middleware::from_fn_with_state(
             Duration::from_secs(settings.request_timeout.max(1)),
             time_limit,
@@ -180,8 +182,70 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
     if let Some(limit) = RateLimit::new(settings.rate_limit) {
         app = app.layer(middleware::from_fn_with_state(limit, rate_limit::enforce));
     }
-    app.layer(middleware::from_fn(request_context))
-        .with_state(state)
+    let app = app
+        .layer(middleware::from_fn_with_state(
+            BodyLimit(settings.max_body_bytes),
+            envelope_errors,
+        ))
+        .layer(middleware::from_fn(request_context));
+    security_headers(app).with_state(state)
+}
+
+/// Headers for every response. `nosniff`: a browser must not run a JSON body
+/// (one that echoes user text) as a script or page. No framing anywhere
+/// (clickjacking GraphiQL, which acts with the caller's stored token); and a
+/// policy that lets an API response load nothing at all, unless the response
+/// set its own (the GraphiQL page does: `graphiql::page`).
+fn security_headers<S: Clone + Send + Sync + 'static>(app: Router<S>) -> Router<S> {
+    use axum::http::{HeaderValue, header};
+    use tower_http::set_header::SetResponseHeaderLayer;
+    app.layer(SetResponseHeaderLayer::overriding(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    ))
+    .layer(SetResponseHeaderLayer::overriding(
+        header::X_FRAME_OPTIONS,
+        HeaderValue::from_static("DENY"),
+    ))
+    .layer(SetResponseHeaderLayer::if_not_present(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+    ))
+}
+
+/// Turns the refusals that axum and hyper write as plain text (a path segment
+/// that is not UTF-8, a body over the limit, a body that is not JSON, an
+/// unknown method) into the error envelope, with a sentence of ours: clients
+/// read `error.message`, and axum's text names Rust types.
+async fn envelope_errors(State(limit): State<BodyLimit>, req: Request, next: Next) -> Response {
+    let resp = next.run(req).await;
+    let status = resp.status();
+    if !(status.is_client_error() || status.is_server_error()) || is_json(resp.headers()) {
+        return resp;
+    }
+    let (parts, body) = resp.into_parts();
+    // axum's rejection texts are a line; anything longer is not one of them.
+    let text = axum::body::to_bytes(body, 4096).await.unwrap_or_default();
+    let err = ApiError::from_plain(status, &String::from_utf8_lossy(&text), limit.0);
+    let mut out = err.into_response();
+    // Keep what the refusal said besides its body (`Allow` on a 405).
+    for (name, value) in &parts.headers {
+        if name != axum::http::header::CONTENT_TYPE
+            && name != axum::http::header::CONTENT_LENGTH
+            && !out.headers().contains_key(name)
+        {
+            out.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    out
+}
+
+/// `application/json`, or any `+json` type (`application/problem+json`).
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(crate::extract::is_json_type)
 }
 
 /// Stops a request past `request_timeout` with a 503 in the error envelope
@@ -261,7 +325,12 @@ async fn prepare(settings: &Settings) -> Result<(AppState, Listener, SocketAddr)
             .await
             .map_err(|e| StartError::Other(e.to_string()))?;
     }
-    Ok((state, Listener::new(listener), addr))
+    let limits = Limits::from_secs(settings.header_read_timeout, settings.idle_timeout);
+    Ok((
+        state,
+        Listener::new(listener, limits, settings.max_connections),
+        addr,
+    ))
 }
 
 /// Serves until SIGINT or SIGTERM, then finishes the requests in flight.

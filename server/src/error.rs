@@ -37,12 +37,18 @@ pub enum ApiError {
     },
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// A body that is not JSON where only JSON is read (415).
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     #[error("{0}")]
     TooManyRequests(String),
     /// 429 with `Retry-After` (seconds): a limit that says when it lets the
     /// client in again, so that a well-behaved one waits instead of retrying.
     #[error("{message}")]
     RetryAfter { message: String, seconds: u64 },
+    /// Any other refusal, with its own status (a rare axum rejection).
+    #[error("{message}")]
+    Other { status: StatusCode, message: String },
     /// The request or its query ran past its time limit: 503, not a bug.
     #[error("{0}")]
     Timeout(String),
@@ -61,10 +67,12 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::TooManyRequests(_) | ApiError::RetryAfter { .. } => {
                 StatusCode::TOO_MANY_REQUESTS
             }
             ApiError::Timeout(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Other { status, .. } => *status,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -81,6 +89,69 @@ impl ApiError {
         ApiError::Internal(msg.to_string())
     }
 
+    /// A body over `max_body_bytes`, naming the limit and the setting.
+    pub fn too_large(limit: Option<usize>) -> Self {
+        ApiError::PayloadTooLarge(match limit {
+            Some(n) => format!(
+                "The request body is larger than the server accepts: at most {n} bytes (the max_body_bytes setting)."
+            ),
+            None => {
+                "The request body is larger than the server accepts (the max_body_bytes setting)."
+                    .into()
+            }
+        })
+    }
+
+    /// A body that is not declared as JSON where only JSON is accepted.
+    pub fn not_json() -> Self {
+        ApiError::UnsupportedMediaType(
+            "The request body must be JSON: send it with the header 'Content-Type: application/json'.".into(),
+        )
+    }
+
+    /// The envelope for a refusal that axum or hyper wrote as plain `text`
+    /// with `status` (their extractors answer before our handlers run; see
+    /// `app::envelope_errors`). Their wording names Rust types, so only the
+    /// cases are recognised and said again in our words.
+    pub fn from_plain(status: StatusCode, text: &str, body_limit: usize) -> Self {
+        match status {
+            StatusCode::BAD_REQUEST if text.contains("UTF-8") => ApiError::bad_request(
+                "A part of the path is not UTF-8 text once its %-escapes are decoded (like %FF); names of services, tables and records are text.",
+            ),
+            StatusCode::BAD_REQUEST if text.starts_with("Invalid URL") => ApiError::bad_request(
+                "A part of the path could not be read; check its %-escapes.",
+            ),
+            StatusCode::BAD_REQUEST if text.contains("query string") => {
+                ApiError::bad_request("The query string could not be read; check its %-escapes.")
+            }
+            StatusCode::BAD_REQUEST => ApiError::bad_request(
+                "The request could not be read: check its path, query string and body.",
+            ),
+            StatusCode::PAYLOAD_TOO_LARGE => ApiError::too_large(Some(body_limit)),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::not_json(),
+            StatusCode::NOT_FOUND => ApiError::not_found(
+                "There is nothing at this path. The API lives under /api/v2 (GET /api/v2 lists the services).",
+            ),
+            StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed(
+                "This method is not allowed on this path; the 'Allow' response header lists the ones that are.".into(),
+            ),
+            StatusCode::UNAUTHORIZED => ApiError::Unauthorized(
+                "This needs credentials: send 'Authorization: Bearer <token>'.".into(),
+            ),
+            StatusCode::FORBIDDEN => ApiError::Forbidden("This is not allowed for the caller.".into()),
+            StatusCode::REQUEST_TIMEOUT | StatusCode::SERVICE_UNAVAILABLE | StatusCode::GATEWAY_TIMEOUT => {
+                ApiError::Timeout("The request took too long and was stopped.".into())
+            }
+            s if s.is_server_error() => ApiError::internal(format!("{s}: {text}")),
+            s => ApiError::Other {
+                status: s,
+                message: format!(
+                    "The request was refused ({}).",
+                    s.canonical_reason().unwrap_or("client error")
+                ),
+            },
+        }
+    }
     /// The JSON envelope body (also used inside batch contexts).
     pub fn envelope(&self, request_id: Option<&str>) -> Value {
         let status = self.status();
@@ -106,6 +177,79 @@ impl ApiError {
             other => (other.to_string(), Value::Null),
         };
         json!({ "error": { "code": status.as_u16(), "message": message, "context": context } })
+    }
+}
+
+/// serde's message for a value of the wrong type or range, said in users'
+/// words: "invalid type: string \"x\", expected u32" becomes "must be a whole
+/// number between 0 and 4294967295, not the text \"x\"". Others come back as
+/// they were, minus backticks. Callers put the field's name in front.
+pub fn serde_in_words(msg: &str) -> String {
+    let (msg, position) = match msg.find(" at line ") {
+        Some(at) => (&msg[..at], &msg[at..]),
+        None => (msg, ""),
+    };
+    let found = msg
+        .strip_prefix("invalid type: ")
+        .or_else(|| msg.strip_prefix("invalid value: "))
+        .and_then(|rest| rest.split_once(", expected "));
+    let text = match found {
+        Some((unexpected, expected)) => format!(
+            "must be {}, not {}",
+            expected_in_words(expected),
+            unexpected_in_words(unexpected)
+        ),
+        None => match msg.strip_prefix("missing field `") {
+            Some(rest) => format!("needs the field '{}'", rest.trim_end_matches('`')),
+            None => msg.replace('`', "'"),
+        },
+    };
+    format!("{text}{position}")
+}
+
+fn expected_in_words(expected: &str) -> String {
+    let whole = |min: &str, max: &str| format!("a whole number between {min} and {max}");
+    match expected {
+        "u8" => whole("0", "255"),
+        "u16" => whole("0", "65535"),
+        "u32" => whole("0", "4294967295"),
+        "u64" | "usize" => whole("0", "18446744073709551615"),
+        "u128" => "a whole number of 0 or more".into(),
+        "i8" => whole("-128", "127"),
+        "i16" => whole("-32768", "32767"),
+        "i32" => whole("-2147483648", "2147483647"),
+        "i64" | "isize" => whole("-9223372036854775808", "9223372036854775807"),
+        "i128" => "a whole number".into(),
+        "f32" | "f64" => "a number".into(),
+        "a boolean" => "true or false".into(),
+        "a string" | "a borrowed string" => "text (a JSON string)".into(),
+        "a character" => "a single character".into(),
+        "a sequence" => "a list (a JSON array)".into(),
+        "a map" => "an object".into(),
+        other if other.starts_with("struct ") => "an object".into(),
+        other => other.replace('`', "'"),
+    }
+}
+
+fn unexpected_in_words(unexpected: &str) -> String {
+    let quoted = |prefix: &str| {
+        unexpected
+            .strip_prefix(prefix)
+            .map(|v| v.trim_matches('`').to_owned())
+    };
+    if let Some(s) = unexpected.strip_prefix("string ") {
+        format!("the text {s}")
+    } else if let Some(n) = quoted("integer ").or_else(|| quoted("floating point ")) {
+        n
+    } else if let Some(b) = quoted("boolean ") {
+        b
+    } else {
+        match unexpected {
+            "map" => "an object".into(),
+            "sequence" => "a list".into(),
+            "unit value" | "null" => "null".into(),
+            other => other.replace('`', "'"),
+        }
     }
 }
 
@@ -177,6 +321,62 @@ mod tests {
     }
 
     #[test]
+    fn serde_messages_name_no_rust_types() {
+        for (serde, want) in [
+            (
+                "invalid type: string \"x\", expected u32",
+                "must be a whole number between 0 and 4294967295, not the text \"x\"",
+            ),
+            (
+                "invalid value: integer `99999`, expected u16 at line 1 column 12",
+                "must be a whole number between 0 and 65535, not 99999 at line 1 column 12",
+            ),
+            (
+                "invalid value: integer `-5`, expected u64",
+                "must be a whole number between 0 and 18446744073709551615, not -5",
+            ),
+            (
+                "invalid type: boolean `true`, expected i64",
+                "must be a whole number between -9223372036854775808 and 9223372036854775807, not true",
+            ),
+            (
+                "invalid type: string \"yes\", expected a boolean",
+                "must be true or false, not the text \"yes\"",
+            ),
+            (
+                "invalid type: map, expected a string",
+                "must be text (a JSON string), not an object",
+            ),
+            ("missing field `name`", "needs the field 'name'"),
+        ] {
+            assert_eq!(serde_in_words(serde), want);
+        }
+    }
+
+    #[test]
+    fn plain_refusals_become_sentences() {
+        let err = ApiError::from_plain(
+            StatusCode::BAD_REQUEST,
+            "Invalid URL: Invalid UTF-8 in `table`",
+            10,
+        );
+        assert!(err.to_string().contains("UTF-8"), "{err}");
+        let err = ApiError::from_plain(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Failed to buffer the request body: length limit exceeded",
+            8,
+        );
+        assert_eq!(err.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        assert!(
+            err.to_string()
+                .contains("8 bytes (the max_body_bytes setting)"),
+            "{err}"
+        );
+        let err = ApiError::from_plain(StatusCode::IM_A_TEAPOT, "x", 8);
+        assert_eq!(err.status(), StatusCode::IM_A_TEAPOT);
+    }
+
+    #[test]
     fn every_status_has_the_envelope() {
         let cases = [
             (ApiError::bad_request("b"), 400),
@@ -185,6 +385,7 @@ mod tests {
             (ApiError::not_found("n"), 404),
             (ApiError::MethodNotAllowed("m".into()), 405),
             (ApiError::PayloadTooLarge("p".into()), 413),
+            (ApiError::not_json(), 415),
             (ApiError::TooManyRequests("t".into()), 429),
             (
                 ApiError::RetryAfter {

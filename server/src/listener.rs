@@ -16,16 +16,31 @@
 //! upgrades, HTTP/2, a line that is not `METHOD SP target SP HTTP/1.x`, a head
 //! over [`MAX_HEAD`]) turns the rest of that connection into a plain pass-through,
 //! so that hyper answers exactly as it would without this layer.
+//!
+//! The same framing tells when a request head starts and ends, which is what a
+//! slow-loris defence needs and hyper cannot offer as we want it: hyper's
+//! `header_read_timeout` starts when it begins waiting for a head, so it is an
+//! idle timeout too, and axum's `serve` sets no timer for it anyway. So each
+//! connection here also carries its deadlines ([`Limits`]): a head must be
+//! complete within `header_read_timeout` of its first byte, and a kept-alive
+//! connection may wait `idle_timeout` for its next request. A deadline that
+//! passes ends the stream (a read returns end-of-input), so hyper closes the
+//! connection as if the client had. Each connection also holds one of
+//! `max_connections` permits, taken before it is accepted.
 
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll, ready};
+use std::time::Duration;
 
 use axum::extract::connect_info::Connected;
 use axum::serve::IncomingStream;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::{Instant, Sleep};
 
 /// Heads longer than this are passed on untouched. hyper accepts a request-target
 /// of up to 64 KiB (and a whole head of about 400 KiB), so a legitimate request
@@ -36,16 +51,46 @@ pub const MAX_HEAD: usize = 64 * 1024;
 /// local buffer, so that a request line does not take one system call per 24 bytes.
 const MIN_READ: usize = 4096;
 
+/// How long a connection may take over a request head and wait between
+/// requests (the settings `header_read_timeout` and `idle_timeout`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub header_read: Duration,
+    pub idle: Duration,
+}
+
+impl Limits {
+    /// From the settings, in seconds; 0 would close every connection at once,
+    /// so it counts as 1.
+    pub fn from_secs(header_read: u64, idle: u64) -> Self {
+        Limits {
+            header_read: Duration::from_secs(header_read.max(1)),
+            idle: Duration::from_secs(idle.max(1)),
+        }
+    }
+}
+
 /// The server's listener: a [`TcpListener`] whose connections rewrite
-/// request-targets (see the module documentation).
+/// request-targets and keep to [`Limits`] (see the module documentation).
 #[derive(Debug)]
 pub struct Listener {
     inner: TcpListener,
+    limits: Limits,
+    /// One permit per open connection: `accept` waits while none is free, so
+    /// past `max_connections` clients queue in the kernel's backlog instead of
+    /// each costing a task, buffers and a file descriptor.
+    slots: Arc<Semaphore>,
 }
 
 impl Listener {
-    pub fn new(inner: TcpListener) -> Self {
-        Listener { inner }
+    pub fn new(inner: TcpListener, limits: Limits, max_connections: usize) -> Self {
+        Listener {
+            inner,
+            limits,
+            slots: Arc::new(Semaphore::new(
+                max_connections.clamp(1, Semaphore::MAX_PERMITS),
+            )),
+        }
     }
 }
 
@@ -69,13 +114,107 @@ impl axum::serve::Listener for Listener {
     type Addr = PeerAddr;
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        // The semaphore is never closed, so this only waits for a free permit.
+        let permit = self.slots.clone().acquire_owned().await.ok();
         // axum's accept loop (it retries and backs off on errors such as EMFILE).
         let (stream, addr) = axum::serve::Listener::accept(&mut self.inner).await;
-        (RewritingStream::new(stream), PeerAddr(addr))
+        let mut io = RewritingStream::with_limits(stream, self.limits);
+        io.permit = permit;
+        (io, PeerAddr(addr))
     }
 
     fn local_addr(&self) -> io::Result<Self::Addr> {
         self.inner.local_addr().map(PeerAddr)
+    }
+}
+
+/// Where a connection is between requests, for its deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Waiting for a head to start; the deadline is `idle` after the last
+    /// response byte written (`header_read` after the connection opened: a
+    /// client that connects has a request to send).
+    Idle,
+    /// A head has started: it must end by `header_read` after its first byte.
+    Head,
+    /// A head was read: its body and the answer are bounded by the request
+    /// timeout, not here.
+    Busy,
+    /// The rewriter lost the framing (chunked bodies, upgrades, HTTP/2): only
+    /// `idle` without a byte read or written closes the connection.
+    Unframed,
+}
+
+/// The deadline state of one connection (see [`Phase`]).
+#[derive(Debug)]
+struct Deadline {
+    limits: Limits,
+    phase: Phase,
+    /// Heads the rewriter had finished when last looked at.
+    heads_seen: u64,
+    sleep: Pin<Box<Sleep>>,
+    /// The deadline passed: every read from now on is end-of-input.
+    expired: bool,
+}
+
+impl Deadline {
+    fn new(limits: Limits) -> Self {
+        Deadline {
+            limits,
+            phase: Phase::Idle,
+            heads_seen: 0,
+            sleep: Box::pin(tokio::time::sleep(limits.header_read)),
+            expired: false,
+        }
+    }
+
+    fn restart(&mut self, after: Duration) {
+        self.sleep.as_mut().reset(Instant::now() + after);
+    }
+
+    /// Bytes were read and fed to `rewriter`: a head may have started or ended.
+    fn after_read(&mut self, rewriter: &Rewriter) {
+        if rewriter.is_pass_through() {
+            self.phase = Phase::Unframed;
+            self.restart(self.limits.idle);
+            return;
+        }
+        if rewriter.heads_done() != self.heads_seen {
+            self.heads_seen = rewriter.heads_done();
+            self.phase = Phase::Busy;
+        }
+        if rewriter.in_head() && self.phase != Phase::Head {
+            self.phase = Phase::Head;
+            self.restart(self.limits.header_read);
+        }
+    }
+
+    /// Response bytes went out: the connection now waits for its next request
+    /// (unless one has already started to arrive, pipelined). hyper may be
+    /// parked on a read it began while the request was busy, which registered
+    /// no timer: the timer is registered here, with the same task.
+    fn after_write(&mut self, cx: &mut Context<'_>) {
+        match self.phase {
+            Phase::Head => return,
+            Phase::Idle | Phase::Busy => self.phase = Phase::Idle,
+            Phase::Unframed => {}
+        }
+        self.restart(self.limits.idle);
+        // Just reset into the future: this only registers the waker.
+        let _ = self.sleep.as_mut().poll(cx);
+    }
+
+    /// The inner read is pending: has the deadline passed? Registers the
+    /// waker for when it will.
+    fn passed(&mut self, cx: &mut Context<'_>) -> bool {
+        if self.phase == Phase::Busy {
+            return false;
+        }
+        if self.sleep.as_mut().poll(cx).is_ready() {
+            tracing::debug!(phase = ?self.phase, "closing a connection past its deadline");
+            self.expired = true;
+        }
+        self.expired
     }
 }
 
@@ -88,15 +227,40 @@ pub struct RewritingStream<S> {
     pending: Vec<u8>,
     /// How much of `pending` the caller has received.
     sent: usize,
+    /// None: no deadlines (a stream built with [`new`](Self::new)).
+    deadline: Option<Deadline>,
+    /// This connection's place under `max_connections`, given back on drop.
+    permit: Option<OwnedSemaphorePermit>,
 }
 
 impl<S> RewritingStream<S> {
+    /// A stream that only rewrites, without deadlines.
     pub fn new(inner: S) -> Self {
         RewritingStream {
             inner,
             rewriter: Rewriter::default(),
             pending: Vec::new(),
             sent: 0,
+            deadline: None,
+            permit: None,
+        }
+    }
+
+    /// A stream that rewrites and closes itself past its deadlines; it must be
+    /// created inside a Tokio runtime (it holds a timer).
+    pub fn with_limits(inner: S, limits: Limits) -> Self {
+        RewritingStream {
+            deadline: Some(Deadline::new(limits)),
+            ..Self::new(inner)
+        }
+    }
+
+    /// The inner read is pending: end-of-input if the deadline passed.
+    fn poll_deadline(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if self.deadline.as_mut().is_some_and(|d| d.passed(cx)) {
+            Poll::Ready(Ok(()))
+        } else {
+            Poll::Pending
         }
     }
 
@@ -124,7 +288,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for RewritingStream<S> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        if buf.remaining() == 0 {
+        if buf.remaining() == 0 || this.deadline.as_ref().is_some_and(|d| d.expired) {
             return Poll::Ready(Ok(()));
         }
         loop {
@@ -140,11 +304,18 @@ impl<S: AsyncRead + Unpin> AsyncRead for RewritingStream<S> {
             let fresh = if small {
                 local = [0; MIN_READ];
                 let mut tmp = ReadBuf::new(&mut local);
-                ready!(Pin::new(&mut this.inner).poll_read(cx, &mut tmp))?;
+                if Pin::new(&mut this.inner)
+                    .poll_read(cx, &mut tmp)?
+                    .is_pending()
+                {
+                    return this.poll_deadline(cx);
+                }
                 let n = tmp.filled().len();
                 &local[..n]
             } else {
-                ready!(Pin::new(&mut this.inner).poll_read(cx, buf))?;
+                if Pin::new(&mut this.inner).poll_read(cx, buf)?.is_pending() {
+                    return this.poll_deadline(cx);
+                }
                 &buf.filled()[before..]
             };
             if fresh.is_empty() {
@@ -155,9 +326,15 @@ impl<S: AsyncRead + Unpin> AsyncRead for RewritingStream<S> {
             }
             if !small && unchanged >= fresh.len() as u64 {
                 this.rewriter.skip(fresh.len());
+                if let Some(d) = &mut this.deadline {
+                    d.after_read(&this.rewriter);
+                }
                 return Poll::Ready(Ok(()));
             }
             this.rewriter.feed(fresh, &mut this.pending);
+            if let Some(d) = &mut this.deadline {
+                d.after_read(&this.rewriter);
+            }
             if !small {
                 buf.set_filled(before);
             }
@@ -173,7 +350,10 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for RewritingStream<S> {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().inner).poll_write(cx, buf)
+        let this = self.get_mut();
+        let n = ready!(Pin::new(&mut this.inner).poll_write(cx, buf))?;
+        this.wrote(n, cx);
+        Poll::Ready(Ok(n))
     }
 
     fn poll_write_vectored(
@@ -181,7 +361,10 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for RewritingStream<S> {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().inner).poll_write_vectored(cx, bufs)
+        let this = self.get_mut();
+        let n = ready!(Pin::new(&mut this.inner).poll_write_vectored(cx, bufs))?;
+        this.wrote(n, cx);
+        Poll::Ready(Ok(n))
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -194,6 +377,14 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for RewritingStream<S> {
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+}
+
+impl<S> RewritingStream<S> {
+    fn wrote(&mut self, n: usize, cx: &mut Context<'_>) {
+        if let (Some(d), true) = (&mut self.deadline, n > 0) {
+            d.after_write(cx);
+        }
     }
 }
 
@@ -244,6 +435,8 @@ pub struct Rewriter {
     head_len: usize,
     /// The `Content-Length` of the current head.
     content_length: Option<u64>,
+    /// Heads read to their blank line.
+    heads_done: u64,
 }
 
 impl Default for Rewriter {
@@ -253,6 +446,7 @@ impl Default for Rewriter {
             line: Vec::new(),
             head_len: 0,
             content_length: None,
+            heads_done: 0,
         }
     }
 }
@@ -278,6 +472,16 @@ impl Rewriter {
                 State::Body { left }
             };
         }
+    }
+
+    /// Is a request head under way (its first byte read, its end not yet)?
+    pub fn in_head(&self) -> bool {
+        matches!(self.state, State::Line(_) | State::Headers)
+    }
+
+    /// How many heads have been read to their end so far.
+    pub fn heads_done(&self) -> u64 {
+        self.heads_done
     }
 
     /// Is the connection passing everything through?
@@ -458,6 +662,7 @@ impl Rewriter {
             .unwrap_or(&line);
         let sure = if text.is_empty() {
             // The end of the head: a body of Content-Length bytes, or none.
+            self.heads_done += 1;
             self.state = match self.content_length {
                 Some(n) if n > 0 => State::Body { left: n },
                 _ => State::Start { after_cr: false },
@@ -738,6 +943,99 @@ mod tests {
             }
             Poll::Ready(Ok(()))
         }
+    }
+
+    const LIMITS: Limits = Limits {
+        header_read: Duration::from_millis(300),
+        idle: Duration::from_millis(700),
+    };
+
+    /// Reads from `s` until it ends; how long that took, or None if it was
+    /// still open after `wait`.
+    async fn ends_within<S: AsyncRead + Unpin>(s: &mut S, wait: Duration) -> Option<Duration> {
+        use tokio::io::AsyncReadExt;
+        let started = std::time::Instant::now();
+        let mut buf = [0u8; 256];
+        tokio::time::timeout(wait, async {
+            while s.read(&mut buf).await.is_ok_and(|n| n > 0) {}
+        })
+        .await
+        .ok()
+        .map(|()| started.elapsed())
+    }
+
+    #[tokio::test]
+    async fn a_head_must_end_within_header_read_of_its_first_byte() {
+        use tokio::io::AsyncWriteExt;
+        let (mut client, server) = tokio::io::duplex(1024);
+        let mut s = RewritingStream::with_limits(server, LIMITS);
+        // Trickled: one header line every 100 ms, never the blank line.
+        let trickle = tokio::spawn(async move {
+            let _ = client.write_all(b"GET /a HTTP/1.1\r\n").await;
+            for i in 0..30 {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                if client
+                    .write_all(format!("X-{i}: y\r\n").as_bytes())
+                    .await
+                    .is_err()
+                {
+                    break;
+                }
+            }
+            client
+        });
+        let took = ends_within(&mut s, Duration::from_secs(3)).await;
+        let took = took.unwrap_or_else(|| panic!("a trickled head was never cut off"));
+        assert!(took >= Duration::from_millis(250), "{took:?}");
+        assert!(took < Duration::from_millis(700), "{took:?}");
+        trickle.abort();
+    }
+
+    #[tokio::test]
+    async fn a_silent_new_connection_ends_at_header_read() {
+        let (_client, server) = tokio::io::duplex(1024);
+        let mut s = RewritingStream::with_limits(server, LIMITS);
+        let took = ends_within(&mut s, Duration::from_secs(3)).await;
+        assert!(
+            took.is_some_and(|t| t >= Duration::from_millis(250) && t < Duration::from_millis(700)),
+            "{took:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn no_deadline_while_a_request_is_answered_then_idle_after_the_answer() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let (mut client, server) = tokio::io::duplex(1024);
+        let mut s = RewritingStream::with_limits(server, LIMITS);
+        client
+            .write_all(b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .expect("write");
+        let mut buf = [0u8; 256];
+        let n = s.read(&mut buf).await.expect("read");
+        assert!(buf[..n].ends_with(b"\r\n\r\n"));
+        // The request is being answered: past both deadlines, still open.
+        assert_eq!(ends_within(&mut s, Duration::from_millis(1000)).await, None);
+        // The answer went out: the connection may now idle for 700 ms.
+        s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
+            .await
+            .expect("answer");
+        let took = ends_within(&mut s, Duration::from_secs(3)).await;
+        assert!(took.is_some_and(|t| t >= Duration::from_millis(600) && t < Duration::from_millis(1200)), "{took:?}");
+    }
+
+    #[tokio::test]
+    async fn a_stream_without_limits_never_ends_by_itself() {
+        let (_client, server) = tokio::io::duplex(1024);
+        let mut s = RewritingStream::new(server);
+        assert_eq!(ends_within(&mut s, Duration::from_millis(500)).await, None);
+    }
+
+    #[test]
+    fn zero_seconds_count_as_one() {
+        let l = Limits::from_secs(0, 0);
+        assert_eq!(l.header_read, Duration::from_secs(1));
+        assert_eq!(l.idle, Duration::from_secs(1));
     }
 
     #[tokio::test]

@@ -9,6 +9,7 @@ mod errors;
 mod filters;
 mod graphql;
 mod hardening_auth;
+mod hardening_http;
 mod hardening_queries;
 mod hardening_services;
 mod hostile;

@@ -74,8 +74,30 @@ fn parse_body(v: Value) -> Result<Body, AdminError> {
             "a service must be a JSON object like {\"name\",\"type\",\"config\":{…}}".into(),
         ));
     }
-    serde_json::from_value(v)
-        .map_err(|e| AdminError::Invalid(format!("the service is not valid: {e}")))
+    serde_json::from_value(v.clone()).map_err(|e| {
+        AdminError::Invalid(format!(
+            "the service is not valid: {}",
+            field_error::<Body>(&v, &e)
+        ))
+    })
+}
+
+/// serde's error `e` for the object `v` as a sentence naming the field at
+/// fault: serde_json's own message has no path, so each field is tried alone
+/// (every field of these types is optional, so only a bad value fails).
+fn field_error<T: serde::de::DeserializeOwned>(v: &Value, e: &serde_json::Error) -> String {
+    let culprit = v.as_object().and_then(|map| {
+        map.iter().find_map(|(k, val)| {
+            let alone = Value::Object(Map::from_iter([(k.clone(), val.clone())]));
+            let err = serde_json::from_value::<T>(alone).err()?;
+            let text = err.to_string();
+            (text.starts_with("invalid ")).then(|| (k.clone(), text))
+        })
+    });
+    match culprit {
+        Some((field, text)) => format!("'{field}' {}", crate::error::serde_in_words(&text)),
+        None => crate::error::serde_in_words(&e.to_string()),
+    }
 }
 
 /// A complete, validated service definition; `config.password` is plain text.
@@ -113,8 +135,13 @@ fn parse_kind(kind: &str) -> Result<ServiceKind, AdminError> {
 }
 
 fn parse_config(map: Map<String, Value>) -> Result<ServiceConfig, AdminError> {
-    serde_json::from_value(Value::Object(map))
-        .map_err(|e| AdminError::Invalid(format!("config is not valid: {e}")))
+    let v = Value::Object(map);
+    serde_json::from_value(v.clone()).map_err(|e| {
+        AdminError::Invalid(format!(
+            "config is not valid: {}",
+            field_error::<ServiceConfig>(&v, &e)
+        ))
+    })
 }
 
 fn validate_name(name: &str) -> Result<(), AdminError> {

@@ -200,10 +200,48 @@ pub fn page() -> Response {
         [
             (header::CACHE_CONTROL, "no-cache"),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::X_FRAME_OPTIONS, "DENY"),
+            (header::CONTENT_SECURITY_POLICY, page_policy()),
         ],
         Html(PAGE),
     )
         .into_response()
+}
+
+/// What the page may load: its own files, and of inline code only the one
+/// script in [`PAGE`] (by its hash, so an injected script would not run).
+/// Styles need `'unsafe-inline'`: GraphiQL's libraries (emotion,
+/// react-remove-scroll) add `<style>` elements at run time, which no hash can
+/// name; a style cannot run code. Fonts and icons are `data:` URLs in
+/// GraphiQL's CSS; `connect-src 'self'` is the page's POST to its endpoint.
+/// Nothing may frame it: it acts with the token stored in this origin.
+fn page_policy() -> &'static str {
+    static POLICY: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let scripts: Vec<String> = inline_scripts(PAGE)
+            .map(|code| format!("'sha256-{}'", sha256_base64(code)))
+            .collect();
+        format!(
+            "default-src 'none'; script-src 'self' {}; style-src 'self' 'unsafe-inline'; \
+             img-src 'self' data:; font-src 'self' data:; connect-src 'self'; \
+             base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+            scripts.join(" ")
+        )
+    });
+    &POLICY
+}
+
+/// The code of each `<script>` without attributes in `html`: what a browser
+/// hashes to match a CSP `'sha256-…'` source.
+fn inline_scripts(html: &str) -> impl Iterator<Item = &str> {
+    html.split("<script>")
+        .skip(1)
+        .filter_map(|rest| rest.split_once("</script>").map(|(code, _)| code))
+}
+
+fn sha256_base64(text: &str) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(text.as_bytes()))
 }
 
 async fn asset(Path(file): Path<String>) -> Result<Response, ApiError> {
@@ -238,6 +276,40 @@ mod tests {
                 &rest[..rest.find('"').unwrap()]
             })
             .collect()
+    }
+
+    #[test]
+    fn the_policy_allows_the_pages_own_script_and_nothing_inline_else() {
+        let policy = page_policy();
+        let scripts: Vec<&str> = inline_scripts(PAGE).collect();
+        assert_eq!(scripts.len(), 1);
+        assert!(scripts[0].contains("ReactDOM.createRoot"));
+        // The digest of the exact bytes between the tags, as a browser takes them.
+        let start = PAGE.find("<script>\n(function").unwrap() + "<script>".len();
+        let end = start + PAGE[start..].find("</script>").unwrap();
+        let hash = format!("'sha256-{}'", sha256_base64(&PAGE[start..end]));
+        let script_src = policy
+            .split(';')
+            .map(str::trim)
+            .find(|d| d.starts_with("script-src "))
+            .unwrap();
+        assert_eq!(script_src, format!("script-src 'self' {hash}"));
+        for directive in [
+            "frame-ancestors 'none'",
+            "default-src 'none'",
+            "connect-src 'self'",
+        ] {
+            assert!(policy.contains(directive), "{directive}: {policy}");
+        }
+        // Inline handlers and javascript: URLs would need 'unsafe-inline'.
+        let lower = PAGE.to_ascii_lowercase();
+        assert!(!lower.contains("javascript:"));
+        for attr in [" onload=", " onclick=", " onerror="] {
+            assert!(!lower.contains(attr), "{attr}");
+        }
+        let resp = page();
+        assert_eq!(resp.headers()[header::CONTENT_SECURITY_POLICY], policy);
+        assert_eq!(resp.headers()[header::X_FRAME_OPTIONS], "DENY");
     }
 
     #[test]

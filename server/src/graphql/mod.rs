@@ -24,7 +24,6 @@ use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, N
 use async_graphql::parser::types::{ExecutableDocument, OperationType};
 use async_graphql::{Response as GqlResponse, ServerError, Value as GqlValue, Variables};
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -32,6 +31,7 @@ use axum::routing::post;
 use serde_json::{Value as Json, json};
 
 use crate::error::{ApiError, REQUEST_ID};
+use crate::extract::GraphqlBody;
 use crate::rest::Service;
 use crate::services::config::{DEFAULT_GRAPHQL_MAX_BATCH, DEFAULT_GRAPHQL_MAX_COMPLEXITY};
 use crate::state::AppState;
@@ -122,7 +122,11 @@ enum Via {
 
 /// `POST`: one operation (`{"query": …}`) or a batch (`[{…}, {…}]`), whose
 /// answer is the array of the operations' answers, in order.
-async fn execute(State(state): State<AppState>, svc: Service, body: Bytes) -> Response {
+async fn execute(
+    State(state): State<AppState>,
+    svc: Service,
+    GraphqlBody(body): GraphqlBody,
+) -> Response {
     let bounds = Bounds::of(&state, &svc);
     let gql = match schema_of(&svc) {
         Ok(gql) => gql,
