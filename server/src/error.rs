@@ -42,6 +42,10 @@ pub enum ApiError {
     /// The request or its query ran past its time limit: 503, not a bug.
     #[error("{0}")]
     Timeout(String),
+    /// Another transaction held a lock this request waited for too long:
+    /// 503 with `Retry-After`, as a retry is likely to succeed.
+    #[error("{0}")]
+    Busy(String),
     /// A bug or an unexpected backend failure. The string is logged, never sent.
     #[error("internal error: {0}")]
     Internal(String),
@@ -58,7 +62,7 @@ impl ApiError {
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Timeout(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Timeout(_) | ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -112,11 +116,22 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let id = REQUEST_ID.try_with(|id| id.clone()).ok();
         let body = self.envelope(id.as_deref());
-        (self.status(), Json(body)).into_response()
+        let mut resp = (self.status(), Json(body)).into_response();
+        if matches!(self, ApiError::Busy(_)) {
+            resp.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(BUSY_RETRY_AFTER_SECS),
+            );
+        }
+        resp
     }
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// `Retry-After` of a [`ApiError::Busy`]: writes that hold locks are short
+/// (batches are capped by `max_batch_records`), so a second is usually enough.
+pub const BUSY_RETRY_AFTER_SECS: u64 = 1;
 
 /// The handler for a known path called with a method it does not serve: our
 /// envelope instead of axum's empty 405 (axum still adds the `Allow` header).
@@ -165,6 +180,7 @@ mod tests {
             (ApiError::PayloadTooLarge("p".into()), 413),
             (ApiError::TooManyRequests("t".into()), 429),
             (ApiError::Timeout("t".into()), 503),
+            (ApiError::Busy("b".into()), 503),
         ];
         for (err, code) in cases {
             let env = err.envelope(None);

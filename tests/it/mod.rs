@@ -8,6 +8,7 @@ mod composite;
 mod errors;
 mod filters;
 mod graphql;
+mod hardening_rest;
 mod hostile;
 mod params;
 mod relations;

@@ -110,6 +110,7 @@ impl Service {
         Limits {
             max_records: self.runtime.config.max_records.max(1),
             backend: self.runtime.conn.get_database_backend(),
+            max_list_items: self.runtime.config.max_list_items(),
         }
     }
 
@@ -139,6 +140,7 @@ impl From<ExecError> for ApiError {
             },
             ExecError::Invalid(m) => ApiError::BadRequest(m),
             ExecError::Timeout(m) => ApiError::Timeout(m),
+            ExecError::Busy(m) => ApiError::Busy(m),
             ExecError::Db(m) => ApiError::Internal(m),
         }
     }
