@@ -52,6 +52,10 @@ pub enum ApiError {
     /// The request or its query ran past its time limit: 503, not a bug.
     #[error("{0}")]
     Timeout(String),
+    /// Another transaction held a lock this request waited for too long:
+    /// 503 with `Retry-After`, as a retry is likely to succeed.
+    #[error("{0}")]
+    Busy(String),
     /// A bug or an unexpected backend failure. The string is logged, never sent.
     #[error("internal error: {0}")]
     Internal(String),
@@ -71,7 +75,7 @@ impl ApiError {
             ApiError::TooManyRequests(_) | ApiError::RetryAfter { .. } => {
                 StatusCode::TOO_MANY_REQUESTS
             }
-            ApiError::Timeout(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Timeout(_) | ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Other { status, .. } => *status,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -263,15 +267,24 @@ impl IntoResponse for ApiError {
         let id = REQUEST_ID.try_with(|id| id.clone()).ok();
         let body = self.envelope(id.as_deref());
         let mut resp = (self.status(), Json(body)).into_response();
-        if let ApiError::RetryAfter { seconds, .. } = self {
+        let retry_after = match &self {
+            ApiError::RetryAfter { seconds, .. } => Some((*seconds).max(1)),
+            ApiError::Busy(_) => Some(BUSY_RETRY_AFTER_SECS),
+            _ => None,
+        };
+        if let Some(seconds) = retry_after {
             resp.headers_mut()
-                .insert(axum::http::header::RETRY_AFTER, seconds.max(1).into());
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
         }
         resp
     }
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// `Retry-After` of a [`ApiError::Busy`]: writes that hold locks are short
+/// (batches are capped by `max_batch_records`), so a second is usually enough.
+pub const BUSY_RETRY_AFTER_SECS: u64 = 1;
 
 /// The handler for a known path called with a method it does not serve: our
 /// envelope instead of axum's empty 405 (axum still adds the `Allow` header).
@@ -395,6 +408,7 @@ mod tests {
                 429,
             ),
             (ApiError::Timeout("t".into()), 503),
+            (ApiError::Busy("b".into()), 503),
         ];
         for (err, code) in cases {
             let env = err.envelope(None);

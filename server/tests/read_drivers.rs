@@ -20,6 +20,7 @@ const LIMITS: Limits = Limits {
     max_records: 1000,
     backend: DbBackend::Sqlite,
     budget: plan::Budget::UNLIMITED,
+    max_list_items: 1000,
 };
 
 /// A SQLite service config over a fresh copy of Chinook.
@@ -47,12 +48,12 @@ fn chinook_copy() -> PathBuf {
 
 /// `name=value` pairs of a query string (values taken literally, no decoding).
 fn params(query: &str) -> Params {
-    Params(
+    Params::from(
         query
             .split('&')
             .filter_map(|kv| kv.split_once('='))
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect(),
+            .collect::<Vec<_>>(),
     )
 }
 
@@ -117,7 +118,7 @@ async fn sea_orm_and_rusqlite_render_the_same_json() {
     ];
     for (table, query) in cases {
         let table = plan::table(&catalog, table).unwrap();
-        let input = read_input(&params(query), "").unwrap();
+        let input = read_input(&params(query), LIMITS.max_list_items).unwrap();
         let plan = plan::plan_read(table, &input, &catalog, LIMITS).unwrap();
         let via_sea_orm = exec::read_json(&conn, &plan).await.unwrap();
         let via_rusqlite = reads.read_json(Arc::new(plan)).await.unwrap();
@@ -140,7 +141,7 @@ async fn a_sqlite_read_past_its_deadline_is_interrupted() {
     let (path, config) = chinook_service();
     let (_, catalog) = open(ServiceKind::Sqlite, &config).await.unwrap();
     let table = plan::table(&catalog, "Track").unwrap();
-    let input = read_input(&params("filter=Name like '%qqxqq%'"), "").unwrap();
+    let input = read_input(&params("filter=Name like '%qqxqq%'"), LIMITS.max_list_items).unwrap();
     let plan = Arc::new(plan::plan_read(table, &input, &catalog, LIMITS).unwrap());
 
     let expired = Arc::new(SqliteReads::new(

@@ -724,7 +724,9 @@ async fn many_keys_and_records_stay_within_driver_limits() {
     let (st, _) = s
         .patch(
             "/system/service/chinook",
-            json!({"config": {"max_records": 100_000}}),
+            // Batches past the default max_batch_records (1000), to reach
+            // the drivers' limits.
+            json!({"config": {"max_records": 100_000, "max_batch_records": 20_000}}),
         )
         .await;
     assert_eq!(st, StatusCode::OK);

@@ -11,6 +11,7 @@ mod graphql;
 mod hardening_auth;
 mod hardening_http;
 mod hardening_queries;
+mod hardening_rest;
 mod hardening_services;
 mod hostile;
 mod params;

@@ -72,23 +72,15 @@ impl Walk<'_, '_> {
         Ok(())
     }
 
-    /// Every value of a `where` (its conditions and `_in` values) and every
-    /// term of an `order_by` becomes a bound parameter or an SQL term: past
-    /// the drivers' limits, 40,000 `_in` values answered 500 "too many SQL
-    /// variables". Capped as REST's `order=` and `related=` are. (An insert's
-    /// `objects` are records, capped by `max_batch_records`.)
+    /// Every value of a `where` (its conditions and `_in` values) becomes a
+    /// bound parameter: 40,000 `_in` values answered 500 "too many SQL
+    /// variables". Capped as REST's filter is. (`order_by` terms are capped by
+    /// the planner, as REST's `order=` is; an insert's `objects` by
+    /// `max_batch_records`.)
     fn items(&self, argument: &str, value: &GqlValue, path: &str) -> Result<(), String> {
-        let (n, what) = match argument {
-            "where" => (leaves(value, self.max_items), "conditions and _in values"),
-            "order_by" => match value {
-                GqlValue::List(items) => (items.len(), "terms"),
-                _ => (1, "terms"),
-            },
-            _ => return Ok(()),
-        };
-        if n > self.max_items {
+        if argument == "where" && leaves(value, self.max_items) > self.max_items {
             return Err(format!(
-                "{path} holds more than {} {what} (max_list_items in the service's config).",
+                "{path} holds more than {} conditions and _in values (max_list_items in the service's config).",
                 self.max_items
             ));
         }

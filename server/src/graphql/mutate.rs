@@ -52,6 +52,14 @@ pub async fn run(
                 Some(one @ GqlValue::Object(_)) => vec![one],
                 _ => Vec::new(),
             };
+            // Checked before anything is written, as REST's batches are.
+            let max = svc.runtime.config.max_batch_records();
+            if objects.len() as u64 > max {
+                return Err(ApiError::bad_request(format!(
+                    "objects holds {} records; at most {max} are written in one mutation (the service's max_batch_records setting). Send them in several mutations.",
+                    objects.len()
+                )));
+            }
             let ops = objects
                 .iter()
                 .map(|o| {
@@ -217,6 +225,7 @@ fn record_error(e: RecordError, index: usize, committed: bool) -> ApiError {
             context: None,
         },
         RecordError::Timeout(_) => ApiError::Timeout(message),
+        RecordError::Busy(_) => ApiError::Busy(message),
         RecordError::Internal(m) => ApiError::Internal(m),
     }
 }

@@ -20,6 +20,9 @@ use crate::catalog::JsonType;
 pub type Record = Map<String, Json>;
 
 /// What a client is told when its query ran past the service's statement timeout.
+/// What a client is told when a write waited too long for another's lock.
+pub const LOCKED: &str = "The database is busy with another transaction, and this request waited too long for its lock; nothing was changed. Try again shortly.";
+
 pub const TIMED_OUT: &str = "The query ran past this service's statement timeout and was stopped; ask for less (a narrower filter=, a smaller limit=, fewer related=).";
 
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +37,11 @@ pub enum ExecError {
     /// database could not be reached in time: 503.
     #[error("{0}")]
     Timeout(String),
+    /// Another transaction held a lock longer than this one may wait for it
+    /// (SQLite's busy_timeout, a lock wait timeout elsewhere): 503 with
+    /// `Retry-After`, since the same request is likely to succeed shortly.
+    #[error("{0}")]
+    Busy(String),
     /// Anything else: a 500, logged, never shown.
     #[error("database error: {0}")]
     Db(String),
@@ -50,6 +58,9 @@ impl From<DbErr> for ExecError {
 
 /// Turns a database error into a sentence a client may see, or an internal error.
 pub fn classify(e: &DbErr) -> ExecError {
+    if is_lock_timeout(e) {
+        return ExecError::Busy(LOCKED.into());
+    }
     match e.sql_err() {
         Some(SqlErr::UniqueConstraintViolation(_)) => ExecError::Conflict(
             "A record with the same key or unique value already exists.".into(),
@@ -101,6 +112,28 @@ fn database_error(e: &DbErr) -> Option<&dyn sea_orm::sqlx::error::DatabaseError>
         | DbErr::Conn(RuntimeErr::SqlxError(x)) => x.as_database_error(),
         _ => None,
     }
+}
+
+/// A lock another transaction held past the wait allowed: SQLite's BUSY (5)
+/// and LOCKED (6), with their extended codes (low byte); PostgreSQL's
+/// lock_not_available (55P03, after `lock_timeout`); MySQL/MariaDB's lock wait
+/// timeout (1205, after `innodb_lock_wait_timeout`).
+fn is_lock_timeout(e: &DbErr) -> bool {
+    use sea_orm::sqlx::mysql::MySqlDatabaseError;
+    use sea_orm::sqlx::sqlite::SqliteError;
+    let Some(d) = database_error(e) else {
+        return false;
+    };
+    if d.try_downcast_ref::<SqliteError>().is_some() {
+        return d
+            .code()
+            .and_then(|c| c.parse::<i32>().ok())
+            .is_some_and(|c| matches!(c & 0xff, 5 | 6));
+    }
+    if let Some(my) = d.try_downcast_ref::<MySqlDatabaseError>() {
+        return my.number() == 1205;
+    }
+    d.code().as_deref() == Some("55P03")
 }
 
 /// A value the database would not take for its column (SQLSTATE class 22:

@@ -40,7 +40,7 @@ pub enum FieldInput {
     },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AggFunc {
     Count,
     Sum,
@@ -335,6 +335,10 @@ pub struct Limits {
     pub max_records: u64,
     pub backend: DbBackend,
     pub budget: Budget,
+    /// Most terms in an order or a group (the service's `max_list_items`):
+    /// past a few thousand a database refuses the statement, so the caller is
+    /// told the limit instead.
+    pub max_list_items: usize,
 }
 
 /// Largest limit or offset sent to the database (`i64::MAX`: drivers bind them
@@ -423,19 +427,20 @@ fn plan_level(
                 }
             }
             // Each output once (`fields=*,Name` names Name twice): a JSON object
-            // cannot hold a key twice.
-            let mut seen = Vec::with_capacity(out.len());
+            // cannot hold a key twice. A set, as `fields=` may be long.
+            let mut seen = std::collections::HashSet::with_capacity(out.len());
             out.retain(|o| {
-                let fresh = !seen.contains(o);
-                if fresh {
-                    seen.push(o.clone());
-                }
-                fresh
+                seen.insert(match o {
+                    Output::Column(i) => (None, Some(*i)),
+                    Output::Aggregate { func, column, .. } => (Some(*func), *column),
+                })
             });
             out
         }
     };
 
+    too_many("group=", input.group.len(), limits)?;
+    too_many("order= (GraphQL: order_by)", input.order.len(), limits)?;
     let group = input
         .group
         .iter()
@@ -565,6 +570,17 @@ fn plan_level(
     })
 }
 
+/// Refuses a list (`order=`, `group=`) longer than the service accepts.
+fn too_many(what: &str, len: usize, limits: Limits) -> Result<(), PlanError> {
+    if len > limits.max_list_items {
+        return Err(invalid(format!(
+            "{what} lists {len} terms; at most {} are accepted (the service's max_list_items setting).",
+            limits.max_list_items
+        )));
+    }
+    Ok(())
+}
+
 /// A shape whose indexes all point at an output or a relation of the plan.
 fn checked_shape(
     shape: Option<&Vec<ShapeItem>>,
@@ -650,6 +666,17 @@ pub fn key_columns(table: &Table, id_field: Option<&str>) -> Result<Vec<String>,
         )));
     }
     Ok(table.primary_key.clone())
+}
+
+/// The sentence for an id that matches more than one record: `id_field=` named
+/// fields that are not unique, and a request by id must name one record.
+pub fn not_unique(table: &Table, key: &[String], id: &str) -> String {
+    format!(
+        "More than one record in table '{}' has {} '{id}': id_field={} is not unique, so this id names no single record. Use a unique id_field, or filter= to address all of them.",
+        table.name,
+        key.join(","),
+        key.join(",")
+    )
 }
 
 /// Splits an id (`5`, or `1,2` for a composite key) into one value per key column.
@@ -1039,6 +1066,7 @@ mod tests {
             max_records: 10,
             backend: DbBackend::Sqlite,
             budget: Budget::UNLIMITED,
+            max_list_items: 10,
         };
         let read = |filter| {
             plan_read(

@@ -19,7 +19,7 @@ use sea_query::{SqliteQueryBuilder, Value};
 use tokio::sync::Semaphore;
 
 use super::document::{ReadDoc, Row};
-use super::exec::{ExecError, TIMED_OUT};
+use super::exec::{ExecError, LOCKED, TIMED_OUT};
 use super::plan::ReadPlan;
 use super::value;
 use crate::catalog::JsonType;
@@ -53,6 +53,10 @@ impl std::fmt::Debug for SqliteReads {
 fn db(e: rusqlite::Error) -> ExecError {
     match e.sqlite_error_code() {
         Some(rusqlite::ErrorCode::OperationInterrupted) => ExecError::Timeout(TIMED_OUT.into()),
+        // A read waits out a writer's commit (rollback journal) for busy_timeout.
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+            ExecError::Busy(LOCKED.into())
+        }
         _ => ExecError::Db(e.to_string()),
     }
 }

@@ -12,7 +12,7 @@ use sea_query::Value;
 use serde_json::{Map, Value as Json};
 
 use super::exec::{self, ExecError, Record};
-use super::plan::Cond;
+use super::plan::{self, Cond};
 use super::sql;
 use super::value;
 use crate::catalog::Table;
@@ -25,6 +25,9 @@ pub enum RecordError {
     Conflict(String),
     /// The statement ran past the service's statement timeout.
     Timeout(String),
+    /// Another transaction's lock was held too long: the whole batch is
+    /// abandoned (see [`run_batch`]).
+    Busy(String),
     /// Logged, shown generically.
     Internal(String),
 }
@@ -35,7 +38,8 @@ impl RecordError {
             RecordError::Invalid(m)
             | RecordError::NotFound(m)
             | RecordError::Conflict(m)
-            | RecordError::Timeout(m) => m,
+            | RecordError::Timeout(m)
+            | RecordError::Busy(m) => m,
             RecordError::Internal(_) => "The database failed unexpectedly on this record.",
         }
     }
@@ -45,7 +49,7 @@ impl RecordError {
             RecordError::Invalid(_) => 400,
             RecordError::NotFound(_) => 404,
             RecordError::Conflict(_) => 409,
-            RecordError::Timeout(_) => 503,
+            RecordError::Timeout(_) | RecordError::Busy(_) => 503,
             RecordError::Internal(_) => 500,
         }
     }
@@ -57,6 +61,7 @@ impl From<ExecError> for RecordError {
             ExecError::Conflict(m) => RecordError::Conflict(m),
             ExecError::Invalid(m) => RecordError::Invalid(m),
             ExecError::Timeout(m) => RecordError::Timeout(m),
+            ExecError::Busy(m) => RecordError::Busy(m),
             ExecError::Db(m) => RecordError::Internal(m),
             ExecError::TooLarge(e) => RecordError::Invalid(e.to_string()),
         }
@@ -217,12 +222,12 @@ async fn apply_one<C: ConnectionTrait>(
             set,
         } => {
             let cond = key_cond(key, kv);
-            if keys_matching(conn, table, key, &cond).await?.is_empty() {
-                return Err(not_found(table, key_json));
-            }
+            one_match(conn, table, key, key_json, &cond).await?;
             if !set.is_empty() {
-                conn.execute(&sql::update(table, set.clone(), &cond))
+                let done = conn
+                    .execute(&sql::update(table, set.clone(), &cond))
                     .await?;
+                at_most_one(done.rows_affected(), table, key, key_json)?;
             }
             // The key may have changed with the update.
             let mut out = key_json.clone();
@@ -235,16 +240,57 @@ async fn apply_one<C: ConnectionTrait>(
         }
         Op::Delete { key: kv, key_json } => {
             let cond = key_cond(key, kv);
-            if keys_matching(conn, table, key, &cond).await?.is_empty() {
-                return Err(not_found(table, key_json));
-            }
-            conn.execute(&sql::delete(table, &cond)).await?;
+            one_match(conn, table, key, key_json, &cond).await?;
+            let done = conn.execute(&sql::delete(table, &cond)).await?;
+            at_most_one(done.rows_affected(), table, key, key_json)?;
             Ok(key_json.clone())
         }
     }
 }
 
-fn not_found(table: &Table, key: &Record) -> RecordError {
+/// Checks that `cond` (a record's key) matches exactly one row before it is
+/// written: none is a 404, and more than one means `id_field=` named fields
+/// that are not unique, where a write by id must not change several records.
+/// Two rows are read at most, however many match.
+async fn one_match<C: ConnectionTrait>(
+    conn: &C,
+    table: &Table,
+    key: &[String],
+    key_json: &Record,
+    cond: &Cond,
+) -> Result<(), RecordError> {
+    let mut q = sql::select_keys(table, key, cond);
+    q.limit(2);
+    match conn.query_all(&q).await?.len() {
+        0 => Err(not_found(table, key_json)),
+        1 => Ok(()),
+        _ => Err(not_unique(table, key, key_json)),
+    }
+}
+
+/// The check of [`one_match`] again after the statement, in case a row with
+/// the same key arrived in between: the savepoint is then rolled back.
+fn at_most_one(
+    affected: u64,
+    table: &Table,
+    key: &[String],
+    key_json: &Record,
+) -> Result<(), RecordError> {
+    if affected > 1 {
+        return Err(not_unique(table, key, key_json));
+    }
+    Ok(())
+}
+
+fn not_unique(table: &Table, key: &[String], key_json: &Record) -> RecordError {
+    RecordError::Invalid(format!(
+        "{} Nothing was changed for this id.",
+        plan::not_unique(table, key, &id_text(key_json))
+    ))
+}
+
+/// A key as the client writes it in a URL (`5`, `1,2`).
+fn id_text(key: &Record) -> String {
     let id: Vec<String> = key
         .values()
         .map(|v| match v {
@@ -252,9 +298,13 @@ fn not_found(table: &Table, key: &Record) -> RecordError {
             other => other.to_string(),
         })
         .collect();
+    id.join(",")
+}
+
+fn not_found(table: &Table, key: &Record) -> RecordError {
     RecordError::NotFound(format!(
         "No record with id '{}' in table '{}'.",
-        id.join(","),
+        id_text(key),
         table.name
     ))
 }
@@ -393,6 +443,12 @@ pub async fn run_batch(
                         committed: true,
                     });
                 }
+                Err(RecordError::Busy(m)) => {
+                    // Every record would wait as long again: give up at once.
+                    let _ = sp.rollback().await;
+                    let _ = txn.rollback().await;
+                    return Err(ExecError::Busy(m));
+                }
                 _ => sp.rollback().await?,
             }
         }
@@ -402,7 +458,13 @@ pub async fn run_batch(
     for op in &ops {
         let r = match op {
             Err(e) => Err(e.clone()),
-            Ok(op) => one_in_savepoint(&txn, table, key, op).await?,
+            Ok(op) => match one_in_savepoint(&txn, table, key, op).await? {
+                Err(RecordError::Busy(m)) => {
+                    let _ = txn.rollback().await;
+                    return Err(ExecError::Busy(m));
+                }
+                r => r,
+            },
         };
         results.push(r);
     }

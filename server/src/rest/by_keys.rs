@@ -30,7 +30,7 @@ pub async fn read(
     wanted: &[Vec<Json>],
 ) -> ApiResult<(Vec<u8>, Option<u64>)> {
     let limits = svc.limits();
-    let mut input = read_input(p, "")?;
+    let mut input = read_input(p, limits.max_list_items)?;
     let aggregate = !input.group.is_empty()
         || input
             .fields

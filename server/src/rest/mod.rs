@@ -114,6 +114,7 @@ impl Service {
                 rows: self.runtime.config.max_response_rows(),
                 bytes: self.runtime.config.max_response_bytes(),
             },
+            max_list_items: self.runtime.config.max_list_items(),
         }
     }
 
@@ -143,6 +144,7 @@ impl From<ExecError> for ApiError {
             },
             ExecError::Invalid(m) => ApiError::BadRequest(m),
             ExecError::Timeout(m) => ApiError::Timeout(m),
+            ExecError::Busy(m) => ApiError::Busy(m),
             ExecError::Db(m) => ApiError::Internal(m),
             ExecError::TooLarge(e) => ApiError::BadRequest(e.to_string()),
         }

@@ -4,23 +4,54 @@
 //! `REL.filter=`, `REL.order=`, `REL.limit=`, `REL.related=`, nesting as
 //! `REL.SUB.fields=`). Unknown parameters are ignored, as DreamFactory does.
 
+use std::collections::{HashMap, HashSet};
+
 use crate::error::ApiError;
 use crate::query::filter;
-use crate::query::plan::{AggFunc, FieldInput, OrderInput, ReadInput};
+use crate::query::plan::{AggFunc, FieldInput, MAX_RELATED_DEPTH, OrderInput, ReadInput};
 
 /// The raw `(name, value)` pairs of the query string (and of a POST body sent with
-/// `X-HTTP-Method: GET`).
+/// `X-HTTP-Method: GET`), indexed by name once: a request may carry tens of
+/// thousands of parameters, and each relation reads several of them, so a scan
+/// per lookup would make planning quadratic in the request's size.
 #[derive(Debug, Default, Clone)]
-pub struct Params(pub Vec<(String, String)>);
+pub struct Params {
+    pairs: Vec<(String, String)>,
+    /// Name → position of its last occurrence (the last one wins, so that a
+    /// body can override the URL).
+    index: HashMap<String, usize>,
+}
+
+impl From<Vec<(String, String)>> for Params {
+    fn from(pairs: Vec<(String, String)>) -> Self {
+        let mut p = Params::default();
+        for (k, v) in pairs {
+            p.push(k, v);
+        }
+        p
+    }
+}
 
 impl Params {
+    pub fn push(&mut self, name: String, value: String) {
+        self.index.insert(name.clone(), self.pairs.len());
+        self.pairs.push((name, value));
+    }
+
     pub fn get(&self, name: &str) -> Option<&str> {
-        // The last occurrence wins, so a body can override the URL.
-        self.0
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
+        self.index
+            .get(name)
+            .and_then(|&i| self.pairs.get(i))
             .map(|(_, v)| v.as_str())
+    }
+
+    /// Every parameter name, once each (in the order of their last occurrence).
+    fn names(&self) -> impl Iterator<Item = &str> {
+        self.pairs
+            .iter()
+            .enumerate()
+            .filter(|(i, (k, _))| self.index.get(k) == Some(i))
+            .map(|(_, (k, _))| k.as_str())
     }
 
     pub fn flag(&self, name: &str) -> Result<bool, ApiError> {
@@ -82,9 +113,54 @@ fn short(v: &str) -> String {
     }
 }
 
-/// Builds the read request for the table (prefix "") or a relation (prefix
-/// "REL." or "REL.SUB.").
-pub fn read_input(p: &Params, prefix: &str) -> Result<ReadInput, ApiError> {
+/// The parameters a relation may have of its own (`REL.limit=2`).
+const PER_RELATION: [&str; 6] = ["fields", "filter", "order", "limit", "offset", "related"];
+
+/// Builds the read request for the table and, through `related=` and the
+/// per-relation parameters (`REL.fields=`, `REL.SUB.limit=`…), its relations.
+///
+/// Each level names at most `max_items` relations (the service's
+/// `max_list_items`), counted after repeats are removed, so that a request
+/// costs time in proportion to its size and a long list is refused before
+/// any of it is planned.
+pub fn read_input(p: &Params, max_items: usize) -> Result<ReadInput, ApiError> {
+    let children = relation_params(p);
+    read_level(p, &children, "", 0, max_items)
+}
+
+/// The relations that have parameters of their own, by the prefix they hang
+/// under ("" for the table, "REL." for a relation's): what `related=*` reads
+/// with parameters. Each once, found in one pass over the parameters.
+fn relation_params(p: &Params) -> HashMap<&str, Vec<&str>> {
+    let mut out: HashMap<&str, Vec<&str>> = HashMap::new();
+    let mut seen: HashSet<&str> = HashSet::new();
+    for k in p.names() {
+        let Some((path, param)) = k.rsplit_once('.') else {
+            continue;
+        };
+        if !PER_RELATION.contains(&param) {
+            continue;
+        }
+        let (prefix, name) = match path.rsplit_once('.') {
+            Some((parent, name)) => (&k[..=parent.len()], name),
+            None => ("", path),
+        };
+        if !name.is_empty() && seen.insert(path) {
+            out.entry(prefix).or_default().push(name);
+        }
+    }
+    out
+}
+
+/// One level of [`read_input`]: the table's (prefix "") or a relation's
+/// (prefix "REL." or "REL.SUB."), `depth` relations down.
+fn read_level(
+    p: &Params,
+    children: &HashMap<&str, Vec<&str>>,
+    prefix: &str,
+    depth: usize,
+    max_items: usize,
+) -> Result<ReadInput, ApiError> {
     let key = |k: &str| format!("{prefix}{k}");
     let mut input = ReadInput {
         fields: p.text(&key("fields")).map(parse_fields).transpose()?,
@@ -111,37 +187,54 @@ pub fn read_input(p: &Params, prefix: &str) -> Result<ReadInput, ApiError> {
             .map_err(|e| ApiError::bad_request(format!("Invalid {}: {e}.", key("filter"))))?;
         input.filter = Some(expr);
     }
+
+    // Repeats first removed, then counted: 30,000 copies of one name are one
+    // relation, 30,000 different names are refused at the first past the cap.
+    let mut names: Vec<&str> = Vec::new();
+    let mut seen: HashSet<&str> = HashSet::new();
+    let mut add = |name| {
+        if seen.insert(name) {
+            if seen.len() > max_items {
+                return Err(ApiError::bad_request(format!(
+                    "{} names more than {max_items} relations; at most {max_items} are accepted (the service's max_list_items setting).",
+                    key("related=")
+                )));
+            }
+            names.push(name);
+        }
+        Ok(())
+    };
     if let Some(related) = p.text(&key("related")) {
         for name in related.split(',').map(str::trim).filter(|s| !s.is_empty()) {
             if name == "*" {
                 input.related_all = true;
-                continue;
+            } else {
+                add(name)?;
             }
-            if input.related.iter().any(|(n, _)| n == name) {
-                continue;
-            }
-            let sub = read_input(p, &format!("{prefix}{name}."))?;
-            input.related.push((name.to_string(), sub));
         }
     }
     if input.related_all {
-        // `related=*` with `REL.limit=2` & co.: the relations that have parameters
-        // are read with them (the others with the defaults).
-        const PER_RELATION: [&str; 6] = ["fields", "filter", "order", "limit", "offset", "related"];
-        for (k, _) in &p.0 {
-            let Some((name, param)) = k.strip_prefix(prefix).and_then(|rest| rest.split_once('.'))
-            else {
-                continue;
-            };
-            if name.is_empty()
-                || !PER_RELATION.contains(&param)
-                || input.related.iter().any(|(n, _)| n == name)
-            {
-                continue;
-            }
-            let sub = read_input(p, &format!("{prefix}{name}."))?;
-            input.related.push((name.to_string(), sub));
+        // `related=*` with `REL.limit=2` & co.: the relations that have
+        // parameters are read with them (the others with the defaults).
+        for &name in children.get(prefix).into_iter().flatten() {
+            add(name)?;
         }
+    }
+    // Refused here as the planner would, before reading deeper levels.
+    if (input.related_all || !names.is_empty()) && depth >= MAX_RELATED_DEPTH {
+        return Err(ApiError::bad_request(format!(
+            "related= nests at most {MAX_RELATED_DEPTH} levels deep."
+        )));
+    }
+    for name in names {
+        let sub = read_level(
+            p,
+            children,
+            &format!("{prefix}{name}."),
+            depth + 1,
+            max_items,
+        )?;
+        input.related.push((name.to_string(), sub));
     }
     Ok(input)
 }
@@ -238,11 +331,11 @@ mod tests {
     use super::*;
 
     fn p(pairs: &[(&str, &str)]) -> Params {
-        Params(
+        Params::from(
             pairs
                 .iter()
                 .map(|(a, b)| (a.to_string(), b.to_string()))
-                .collect(),
+                .collect::<Vec<_>>(),
         )
     }
 
@@ -254,7 +347,7 @@ mod tests {
             ("Track_by_AlbumId.related", "Genre_by_GenreId"),
             ("Track_by_AlbumId.Genre_by_GenreId.fields", "Name"),
         ]);
-        let input = read_input(&params, "").unwrap();
+        let input = read_input(&params, 10).unwrap();
         let (name, sub) = &input.related[0];
         assert_eq!(name, "Track_by_AlbumId");
         assert_eq!(sub.limit, Some(2));
@@ -262,6 +355,67 @@ mod tests {
             sub.related[0].1.fields,
             Some(vec![FieldInput::Column("Name".into())])
         );
+    }
+
+    #[test]
+    fn the_last_occurrence_wins() {
+        let params = p(&[("limit", "1"), ("fields", "Title"), ("limit", "2")]);
+        assert_eq!(params.get("limit"), Some("2"));
+        assert_eq!(params.names().collect::<Vec<_>>(), ["fields", "limit"]);
+    }
+
+    #[test]
+    fn related_names_are_counted_once_then_capped() {
+        let names = vec!["A"; 50].join(",");
+        let input = read_input(&p(&[("related", &names)]), 2).unwrap();
+        assert_eq!(input.related.len(), 1);
+        assert!(read_input(&p(&[("related", "A,B")]), 2).is_ok());
+        let err = read_input(&p(&[("related", "A,B,C")]), 2).unwrap_err();
+        assert!(err.to_string().contains("max_list_items"), "{err}");
+        // Under `related=*`, relations named only by their own parameters
+        // count too, once each whatever their number of parameters.
+        let star = |n: usize| {
+            let mut pairs = vec![("related".to_string(), "*".to_string())];
+            for i in 0..n {
+                pairs.push((format!("R{i}.limit"), "1".into()));
+                pairs.push((format!("R{i}.fields"), "x".into()));
+            }
+            Params::from(pairs)
+        };
+        assert_eq!(read_input(&star(2), 2).unwrap().related.len(), 2);
+        assert!(read_input(&star(3), 2).is_err());
+    }
+
+    #[test]
+    fn related_star_finds_each_level_s_own_parameters() {
+        let params = p(&[
+            ("related", "*"),
+            ("A.related", "*"),
+            ("A.B.limit", "3"),
+            ("A.B.C.fields", "x"),
+            ("C.x.limit", "1"),
+        ]);
+        let input = read_input(&params, 10).unwrap();
+        let names: Vec<&str> = input.related.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["A"]);
+        let a = &input.related[0].1;
+        assert_eq!(a.related.len(), 1);
+        assert_eq!(a.related[0].0, "B");
+        assert_eq!(a.related[0].1.limit, Some(3));
+        // B has no related=, so A.B.C's parameters are not read.
+        assert!(a.related[0].1.related.is_empty());
+    }
+
+    #[test]
+    fn nesting_is_refused_past_the_planner_s_depth() {
+        let mut pairs = vec![("related".to_string(), "A".to_string())];
+        let mut prefix = String::new();
+        for _ in 0..MAX_RELATED_DEPTH {
+            prefix.push_str("A.");
+            pairs.push((format!("{prefix}related"), "A".into()));
+        }
+        let err = read_input(&Params::from(pairs), 10).unwrap_err();
+        assert!(err.to_string().contains("levels deep"), "{err}");
     }
 
     #[test]

@@ -22,7 +22,7 @@ pub async fn list(
     Path((_service, table)): Path<(String, String)>,
     AppQuery(query): AppQuery<Vec<(String, String)>>,
 ) -> ApiResult<Response> {
-    list_with(svc, &table, Params(query)).await
+    list_with(svc, &table, Params::from(query)).await
 }
 
 /// Shared by GET and by POST with `X-HTTP-Method: GET`.
@@ -33,7 +33,7 @@ pub async fn list_with(svc: Service, table: &str, p: Params) -> ApiResult<Respon
         let tuples = plan::split_ids(&key, ids)?;
         return by_keys(&svc, &table, &p, &key, &tuples).await;
     }
-    let input = read_input(&p, "")?;
+    let input = read_input(&p, svc.limits().max_list_items)?;
     let plan = Arc::new(plan::plan_read(
         &table,
         &input,
@@ -121,29 +121,38 @@ fn json_bytes(body: Vec<u8>) -> Response {
 }
 
 /// `GET /{service}/_table/{table}/{id}`: the record itself, or 404.
+///
+/// An `id_field=` that is not unique may match several records: that is a
+/// 400 naming the field, as for a by-id write, rather than one of them picked
+/// by key order (the caller would not know another exists).
 pub async fn one(
     svc: Service,
     Path((_service, table, id)): Path<(String, String, String)>,
     AppQuery(query): AppQuery<Vec<(String, String)>>,
 ) -> ApiResult<Response> {
-    let p = Params(query);
+    let p = Params::from(query);
     let table = svc.table(&table)?;
     let limits = svc.limits();
     let key = plan::key_columns(&table, p.text("id_field"))?;
     let tuple = plan::split_id(&key, &id)?;
     let cond = plan::key_in(&table, &key, std::slice::from_ref(&tuple), limits.backend)?;
+    // A second row, if there is one, says that `id_field` is not unique.
+    let by_primary_key = key == table.primary_key;
     let input = ReadInput {
-        limit: Some(1),
+        limit: Some(if by_primary_key { 1 } else { 2 }),
         offset: None,
         filter: None,
-        ..read_input(&p, "")?
+        ..read_input(&p, limits.max_list_items)?
     };
     let plan = plan_with_extra(
         plan::plan_read(&table, &input, &svc.runtime.catalog, limits)?,
         cond,
     );
-    // Limited to one row: the array is `[]` or `[{…}]`.
     let rows = svc.runtime.read_json(Arc::new(plan)).await?;
+    if !by_primary_key && exec::records(&rows)?.len() > 1 {
+        return Err(ApiError::bad_request(plan::not_unique(&table, &key, &id)));
+    }
+    // At most one row now: the array is `[]` or `[{…}]`.
     match first_record(&rows) {
         Some(record) => Ok(json_bytes(record.to_vec())),
         None => Err(ApiError::not_found(format!(

@@ -109,6 +109,20 @@ fn check_fields(svc: &Service, table: &std::sync::Arc<Table>, p: &Params) -> Api
     Ok(())
 }
 
+/// Refuses a write of more records than the service takes in one request
+/// (`max_batch_records`), before anything is written: a batch is one
+/// transaction, and on SQLite it holds the write lock until it ends, so a
+/// long one would stall every other write.
+fn check_batch(svc: &Service, n: usize, what: &str) -> ApiResult<()> {
+    let max = svc.runtime.config.max_batch_records();
+    if n as u64 > max {
+        return Err(ApiError::bad_request(format!(
+            "{what} {n} records; at most {max} are written in one request (the service's max_batch_records setting). Send them in several requests."
+        )));
+    }
+    Ok(())
+}
+
 fn record_error(e: RecordError) -> ApiError {
     match e {
         RecordError::Invalid(m) => ApiError::BadRequest(m),
@@ -118,6 +132,7 @@ fn record_error(e: RecordError) -> ApiError {
             context: None,
         },
         RecordError::Timeout(m) => ApiError::Timeout(m),
+        RecordError::Busy(m) => ApiError::Busy(m),
         RecordError::Internal(m) => ApiError::Internal(m),
     }
 }
@@ -327,7 +342,7 @@ pub async fn create_or_get(
         .or_else(|| headers.get("x-http-method-override"))
         .and_then(|v| v.to_str().ok())
         .map(|s| s.trim().to_ascii_uppercase());
-    let mut p = Params(q);
+    let mut p = Params::from(q);
     match tunnel.as_deref() {
         None | Some("POST") => create(svc, &table, p, body).await,
         Some("GET") => {
@@ -358,7 +373,7 @@ pub async fn create_or_get(
                     Json::Array(a) => a.iter().map(json_key).collect::<Vec<_>>().join(","),
                     other => other.to_string(),
                 };
-                p.0.push((k, text));
+                p.push(k, text);
             }
             match records {
                 Some(records) => {
@@ -386,7 +401,9 @@ async fn create(svc: Service, table: &str, p: Params, body: Option<Json>) -> Api
     let backend = svc.limits().backend;
     let key = plan::key_columns(&table, p.text("id_field"))?;
     let mode = batch_mode(&p)?;
-    let ops = records(body)?
+    let records = records(body)?;
+    check_batch(&svc, records.len(), "The body holds")?;
+    let ops = records
         .iter()
         .map(|r| {
             let set = write::typed_fields(&table, r, backend)?;
@@ -439,17 +456,19 @@ fn set_list(
 
 /// Filter for writes addressed by `ids=` or `filter=`, if either is given.
 fn target_cond(
+    svc: &Service,
     table: &Table,
     key: &[String],
     p: &Params,
-    backend: DbBackend,
 ) -> ApiResult<Option<Cond>> {
+    let backend = svc.limits().backend;
     let mut conds = Vec::new();
     if let Some(f) = p.text("filter") {
         conds.push(plan::filter_cond(table, f, backend)?);
     }
     if let Some(ids) = p.text("ids") {
         let tuples = plan::split_ids(key, ids)?;
+        check_batch(svc, tuples.len(), "ids= names")?;
         conds.push(plan::key_in(table, key, &tuples, backend)?);
     }
     Ok(match conds.len() {
@@ -465,7 +484,7 @@ pub async fn update_many(
     AppQuery(q): AppQuery<Vec<(String, String)>>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
-    update_table(svc, &table, Params(q), body, false).await
+    update_table(svc, &table, Params::from(q), body, false).await
 }
 
 pub async fn replace_many(
@@ -474,7 +493,7 @@ pub async fn replace_many(
     AppQuery(q): AppQuery<Vec<(String, String)>>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
-    update_table(svc, &table, Params(q), body, true).await
+    update_table(svc, &table, Params::from(q), body, true).await
 }
 
 async fn update_table(
@@ -489,7 +508,7 @@ async fn update_table(
     check_fields(&svc, &table, &p)?;
     let backend = svc.limits().backend;
     let key = plan::key_columns(&table, p.text("id_field"))?;
-    if let Some(cond) = target_cond(&table, &key, &p, backend)? {
+    if let Some(cond) = target_cond(&svc, &table, &key, &p)? {
         let rec = single(body)?;
         let set = set_list(&table, &key, &rec, replace, backend).map_err(record_error)?;
         let keys = write::update_matching(&svc.runtime.conn, &table, &key, &cond, set).await?;
@@ -497,7 +516,9 @@ async fn update_table(
         return Ok(ok(json!({ "resource": resource })));
     }
     let mode = batch_mode(&p)?;
-    let ops = records(body)?
+    let records = records(body)?;
+    check_batch(&svc, records.len(), "The body holds")?;
+    let ops = records
         .iter()
         .map(|r| {
             let Some((kv, key_json)) = write::record_key(&table, &key, r, backend)? else {
@@ -569,7 +590,7 @@ pub async fn update_one(
     AppQuery(q): AppQuery<Vec<(String, String)>>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
-    by_id_update(svc, &table, &id, Params(q), body, false).await
+    by_id_update(svc, &table, &id, Params::from(q), body, false).await
 }
 
 pub async fn replace_one(
@@ -578,7 +599,7 @@ pub async fn replace_one(
     AppQuery(q): AppQuery<Vec<(String, String)>>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
-    by_id_update(svc, &table, &id, Params(q), body, true).await
+    by_id_update(svc, &table, &id, Params::from(q), body, true).await
 }
 
 async fn by_id_update(
@@ -621,7 +642,7 @@ pub async fn delete_one(
     Path((_s, table, id)): RecordPath,
     AppQuery(q): AppQuery<Vec<(String, String)>>,
 ) -> ApiResult<Response> {
-    let p = Params(q);
+    let p = Params::from(q);
     let table = svc.table(&table)?;
     writable(&svc, &table)?;
     check_fields(&svc, &table, &p)?;
@@ -651,7 +672,7 @@ pub async fn delete_many(
     AppQuery(q): AppQuery<Vec<(String, String)>>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
-    delete_table(svc, &table, Params(q), body).await
+    delete_table(svc, &table, Params::from(q), body).await
 }
 
 async fn delete_table(
@@ -665,7 +686,7 @@ async fn delete_table(
     check_fields(&svc, &table, &p)?;
     let backend = svc.limits().backend;
     let key = plan::key_columns(&table, p.text("id_field"))?;
-    if let Some(cond) = target_cond(&table, &key, &p, backend)? {
+    if let Some(cond) = target_cond(&svc, &table, &key, &p)? {
         let before = if p.text("fields").is_some() {
             let keys = write::keys_matching(&svc.runtime.conn, &table, &key, &cond).await?;
             Some(with_fields(&svc, &table, &key, keys, &p).await?)
@@ -682,7 +703,9 @@ async fn delete_table(
         ));
     }
     let mode = batch_mode(&p)?;
-    let ops = records(body)?
+    let records = records(body)?;
+    check_batch(&svc, records.len(), "The body holds")?;
+    let ops = records
         .iter()
         .map(|r| match write::record_key(&table, &key, r, backend)? {
             Some((kv, key_json)) => Ok(Op::Delete { key: kv, key_json }),
