@@ -40,8 +40,6 @@ pub enum ApiError {
     /// A body that is not JSON where only JSON is read (415).
     #[error("{0}")]
     UnsupportedMediaType(String),
-    #[error("{0}")]
-    TooManyRequests(String),
     /// 429 with `Retry-After` (seconds): a limit that says when it lets the
     /// client in again, so that a well-behaved one waits instead of retrying.
     #[error("{message}")]
@@ -72,9 +70,7 @@ impl ApiError {
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::TooManyRequests(_) | ApiError::RetryAfter { .. } => {
-                StatusCode::TOO_MANY_REQUESTS
-            }
+            ApiError::RetryAfter { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Timeout(_) | ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Other { status, .. } => *status,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -399,7 +395,6 @@ mod tests {
             (ApiError::MethodNotAllowed("m".into()), 405),
             (ApiError::PayloadTooLarge("p".into()), 413),
             (ApiError::not_json(), 415),
-            (ApiError::TooManyRequests("t".into()), 429),
             (
                 ApiError::RetryAfter {
                     message: "w".into(),

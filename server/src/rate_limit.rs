@@ -11,7 +11,6 @@ use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
@@ -68,14 +67,14 @@ pub async fn enforce(State(limit): State<Arc<RateLimit>>, req: Request, next: Ne
                 .wait_time_from(DefaultClock::default().now())
                 .as_secs()
                 .max(1);
-            let mut resp = ApiError::TooManyRequests(format!(
-                "Too many requests: this server accepts {} per minute from one address. Try again in {wait} s.",
-                limit.per_minute
-            ))
-            .into_response();
-            resp.headers_mut()
-                .insert("retry-after", HeaderValue::from(wait));
-            resp
+            ApiError::RetryAfter {
+                message: format!(
+                    "Too many requests: this server accepts {} per minute from one address (rate_limit). Try again in {wait} s.",
+                    limit.per_minute
+                ),
+                seconds: wait,
+            }
+            .into_response()
         }
     }
 }

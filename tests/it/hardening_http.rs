@@ -397,10 +397,10 @@ async fn a_slow_but_timely_head_and_a_long_body_are_served() {
     // The deadline is for the head only: a body may take longer (the request
     // timeout bounds that), and a second request on the connection gets a
     // deadline of its own.
-    let body = r#"{"Name":"slow body"}"#;
+    let body = s.path(r#"{"Name":"slow body"}"#);
     let mut stream = tokio::net::TcpStream::connect(s.addr).await.unwrap();
     for (i, part) in [
-        "POST /api/v2/chinook/_table/Artist HTTP/1.1\r\n".to_owned(),
+        s.path("POST /api/v2/chinook/_table/Artist HTTP/1.1\r\n"),
         format!("Host: x\r\nAuthorization: Bearer {}\r\n", s.token),
         format!(
             "Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
@@ -450,7 +450,8 @@ async fn an_idle_kept_alive_connection_is_closed_at_idle_timeout() {
     };
     let mut stream = tokio::net::TcpStream::connect(s.addr).await.unwrap();
     let req = format!(
-        "GET /api/v2/chinook/_table/Album?limit=1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\n\r\n",
+        "{} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\n\r\n",
+        s.path("GET /api/v2/chinook/_table/Album?limit=1"),
         s.token
     );
     stream.write_all(req.as_bytes()).await.unwrap();
@@ -499,7 +500,8 @@ async fn connections_past_max_connections_wait_for_a_free_one() {
     };
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let req = format!(
-        "GET /api/v2/chinook/_table/Album?limit=1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\n\r\n",
+        "{} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\n\r\n",
+        s.path("GET /api/v2/chinook/_table/Album?limit=1"),
         s.token
     );
     // Two connections in the middle of a head (header_read_timeout is 10 s)

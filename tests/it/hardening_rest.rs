@@ -189,7 +189,7 @@ async fn a_write_waiting_on_a_lock_is_a_503_with_retry_after() {
     if s.backend != Backend::Sqlite {
         return;
     }
-    let file = s.data_dir.join("chinook.sqlite");
+    let file = s.data_dir.join("demo/chinook.sqlite");
     let other = Database::connect(format!("sqlite://{}?mode=rw", file.display()))
         .await
         .unwrap();
