@@ -217,15 +217,5 @@ fn record_error(e: RecordError, index: usize, committed: bool) -> ApiError {
         " Nothing was written."
     };
     let message = format!("Record {index}: {}{note}", e.message());
-    match e {
-        RecordError::Invalid(_) => ApiError::BadRequest(message),
-        RecordError::NotFound(_) => ApiError::NotFound(message),
-        RecordError::Conflict(_) => ApiError::Conflict {
-            message,
-            context: None,
-        },
-        RecordError::Timeout(_) => ApiError::Timeout(message),
-        RecordError::Busy(_) => ApiError::Busy(message),
-        RecordError::Internal(m) => ApiError::Internal(m),
-    }
+    e.retold(message).into()
 }

@@ -33,6 +33,20 @@ pub enum RecordError {
 }
 
 impl RecordError {
+    /// The same kind of failure told in another sentence (GraphQL says which
+    /// record failed); an internal error keeps its detail, which is logged,
+    /// never shown.
+    pub fn retold(self, message: String) -> RecordError {
+        match self {
+            RecordError::Invalid(_) => RecordError::Invalid(message),
+            RecordError::NotFound(_) => RecordError::NotFound(message),
+            RecordError::Conflict(_) => RecordError::Conflict(message),
+            RecordError::Timeout(_) => RecordError::Timeout(message),
+            RecordError::Busy(_) => RecordError::Busy(message),
+            RecordError::Internal(m) => RecordError::Internal(m),
+        }
+    }
+
     pub fn message(&self) -> &str {
         match self {
             RecordError::Invalid(m)

@@ -24,6 +24,7 @@ use crate::catalog::Table;
 use crate::error::{ApiError, ApiResult};
 use crate::query::exec::ExecError;
 use crate::query::plan::{self, Limits, PlanError};
+use crate::query::write::RecordError;
 use crate::services::ServiceRuntime;
 use crate::state::AppState;
 
@@ -131,6 +132,22 @@ impl From<PlanError> for ApiError {
         match e {
             PlanError::Invalid(m) => ApiError::BadRequest(m),
             PlanError::NotFound(m) => ApiError::NotFound(m),
+        }
+    }
+}
+
+impl From<RecordError> for ApiError {
+    fn from(e: RecordError) -> Self {
+        match e {
+            RecordError::Invalid(m) => ApiError::BadRequest(m),
+            RecordError::NotFound(m) => ApiError::NotFound(m),
+            RecordError::Conflict(m) => ApiError::Conflict {
+                message: m,
+                context: None,
+            },
+            RecordError::Timeout(m) => ApiError::Timeout(m),
+            RecordError::Busy(m) => ApiError::Busy(m),
+            RecordError::Internal(m) => ApiError::Internal(m),
         }
     }
 }

@@ -123,20 +123,6 @@ fn check_batch(svc: &Service, n: usize, what: &str) -> ApiResult<()> {
     Ok(())
 }
 
-fn record_error(e: RecordError) -> ApiError {
-    match e {
-        RecordError::Invalid(m) => ApiError::BadRequest(m),
-        RecordError::NotFound(m) => ApiError::NotFound(m),
-        RecordError::Conflict(m) => ApiError::Conflict {
-            message: m,
-            context: None,
-        },
-        RecordError::Timeout(m) => ApiError::Timeout(m),
-        RecordError::Busy(m) => ApiError::Busy(m),
-        RecordError::Internal(m) => ApiError::Internal(m),
-    }
-}
-
 /// Renders a batch: the keys (or `fields=`) of every record, or an error whose
 /// `context.resource` holds each record's key or error.
 /// Runs a batch of record writes in one transaction and answers with their keys
@@ -205,7 +191,7 @@ async fn render(
     if total == 1
         && let Some(Err(e)) = outcome.results.into_iter().next()
     {
-        return Err(record_error(e));
+        return Err(e.into());
     }
     let message = if outcome.committed {
         format!(
@@ -510,7 +496,7 @@ async fn update_table(
     let key = plan::key_columns(&table, p.text("id_field"))?;
     if let Some(cond) = target_cond(&svc, &table, &key, &p)? {
         let rec = single(body)?;
-        let set = set_list(&table, &key, &rec, replace, backend).map_err(record_error)?;
+        let set = set_list(&table, &key, &rec, replace, backend).map_err(ApiError::from)?;
         let keys = write::update_matching(&svc.runtime.conn, &table, &key, &cond, set).await?;
         let resource = with_fields(&svc, &table, &key, keys, &p).await?;
         return Ok(ok(json!({ "resource": resource })));
@@ -546,7 +532,7 @@ async fn one_record(
     let outcome = write::run_batch(&svc.runtime.conn, table, key, vec![op], false).await?;
     let rec = match outcome.results.into_iter().next() {
         Some(Ok(rec)) => rec,
-        Some(Err(e)) => return Err(record_error(e)),
+        Some(Err(e)) => return Err(e.into()),
         None => return Err(ApiError::internal("a one-record batch returned nothing")),
     };
     let mut list = with_fields(svc, table, key, vec![rec], p).await?;
@@ -561,7 +547,7 @@ fn id_key(
 ) -> ApiResult<(Vec<sea_query::Value>, Record)> {
     let parts = plan::split_id(key, id)?;
     let rec: Map<String, Json> = key.iter().cloned().zip(parts).collect();
-    match write::record_key(table, key, &rec, backend).map_err(record_error)? {
+    match write::record_key(table, key, &rec, backend).map_err(ApiError::from)? {
         Some((vals, _)) => {
             // Answer with typed JSON (5, not "5").
             let json: Record = key
@@ -661,7 +647,7 @@ pub async fn delete_one(
     .await?;
     match outcome.results.into_iter().next() {
         Some(Ok(_)) => Ok(ok(before.into_iter().next().unwrap_or(Json::Null))),
-        Some(Err(e)) => Err(record_error(e)),
+        Some(Err(e)) => Err(e.into()),
         None => Err(ApiError::internal("a one-record batch returned nothing")),
     }
 }
