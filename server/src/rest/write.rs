@@ -113,6 +113,26 @@ fn check_fields(svc: &Service, table: &std::sync::Arc<Table>, p: &Params) -> Api
 /// (`max_batch_records`), before anything is written: a batch is one
 /// transaction, and on SQLite it holds the write lock until it ends, so a
 /// long one would stall every other write.
+/// What every write starts from: a table that may be written (and whose
+/// `fields=` are valid), the key its records are addressed by (`id_field=`)
+/// and the backend its values are typed for.
+struct Target {
+    table: std::sync::Arc<Table>,
+    key: Vec<String>,
+    backend: sea_orm::DbBackend,
+}
+
+fn target(svc: &Service, table: &str, p: &Params) -> ApiResult<Target> {
+    let table = svc.table(table)?;
+    writable(svc, &table)?;
+    check_fields(svc, &table, p)?;
+    Ok(Target {
+        key: plan::key_columns(&table, p.text("id_field"))?,
+        backend: svc.limits().backend,
+        table,
+    })
+}
+
 fn check_batch(svc: &Service, n: usize, what: &str) -> ApiResult<()> {
     let max = svc.runtime.config.max_batch_records();
     if n as u64 > max {
@@ -381,11 +401,11 @@ pub async fn create_or_get(
 }
 
 async fn create(svc: Service, table: &str, p: Params, body: Option<Json>) -> ApiResult<Response> {
-    let table = svc.table(table)?;
-    writable(&svc, &table)?;
-    check_fields(&svc, &table, &p)?;
-    let backend = svc.limits().backend;
-    let key = plan::key_columns(&table, p.text("id_field"))?;
+    let Target {
+        table,
+        key,
+        backend,
+    } = target(&svc, table, &p)?;
     let mode = batch_mode(&p)?;
     let records = records(body)?;
     check_batch(&svc, records.len(), "The body holds")?;
@@ -489,11 +509,11 @@ async fn update_table(
     body: Option<Json>,
     replace: bool,
 ) -> ApiResult<Response> {
-    let table = svc.table(table)?;
-    writable(&svc, &table)?;
-    check_fields(&svc, &table, &p)?;
-    let backend = svc.limits().backend;
-    let key = plan::key_columns(&table, p.text("id_field"))?;
+    let Target {
+        table,
+        key,
+        backend,
+    } = target(&svc, table, &p)?;
     if let Some(cond) = target_cond(&svc, &table, &key, &p)? {
         let rec = single(body)?;
         let set = set_list(&table, &key, &rec, replace, backend).map_err(ApiError::from)?;
@@ -596,11 +616,11 @@ async fn by_id_update(
     body: Option<Json>,
     replace: bool,
 ) -> ApiResult<Response> {
-    let table = svc.table(table)?;
-    writable(&svc, &table)?;
-    check_fields(&svc, &table, &p)?;
-    let backend = svc.limits().backend;
-    let key = plan::key_columns(&table, p.text("id_field"))?;
+    let Target {
+        table,
+        key,
+        backend,
+    } = target(&svc, table, &p)?;
     let (kv, key_json) = id_key(&table, &key, id, backend)?;
     let mut rec = single(body)?;
     // A key in the body must name the same record as the URL.
@@ -629,11 +649,11 @@ pub async fn delete_one(
     AppQuery(q): AppQuery<Vec<(String, String)>>,
 ) -> ApiResult<Response> {
     let p = Params::from(q);
-    let table = svc.table(&table)?;
-    writable(&svc, &table)?;
-    check_fields(&svc, &table, &p)?;
-    let backend = svc.limits().backend;
-    let key = plan::key_columns(&table, p.text("id_field"))?;
+    let Target {
+        table,
+        key,
+        backend,
+    } = target(&svc, &table, &p)?;
     let (kv, key_json) = id_key(&table, &key, &id, backend)?;
     // fields= on a delete shows the record as it was.
     let before = with_fields(&svc, &table, &key, vec![key_json.clone()], &p).await?;
@@ -667,11 +687,11 @@ async fn delete_table(
     p: Params,
     body: Option<Json>,
 ) -> ApiResult<Response> {
-    let table = svc.table(table)?;
-    writable(&svc, &table)?;
-    check_fields(&svc, &table, &p)?;
-    let backend = svc.limits().backend;
-    let key = plan::key_columns(&table, p.text("id_field"))?;
+    let Target {
+        table,
+        key,
+        backend,
+    } = target(&svc, table, &p)?;
     if let Some(cond) = target_cond(&svc, &table, &key, &p)? {
         let before = if p.text("fields").is_some() {
             let keys = write::keys_matching(&svc.runtime.conn, &table, &key, &cond).await?;
