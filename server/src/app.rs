@@ -144,7 +144,6 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartError> {
         services: Arc::new(Registry::default()),
         jwt: Arc::new(jwt),
         secret: Arc::new(secret),
-        data_dir: settings.data_dir.clone(),
         settings: Arc::new(settings.clone()),
         auth: crate::auth::Guards::new(settings),
         test_limit: admin::test_limit::TestLimit::new(settings.test_per_minute),

@@ -1,6 +1,5 @@
 //! What every handler can reach.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
@@ -37,7 +36,6 @@ pub struct Shared {
     pub jwt: Arc<JwtKeys>,
     /// Encrypts service passwords at rest.
     pub secret: Arc<SecretBox>,
-    pub data_dir: PathBuf,
     /// As loaded at startup (limits read by request paths).
     pub settings: Arc<Settings>,
     /// Login throttle, password-check bound, known admins.

@@ -47,7 +47,7 @@ fn state_on(db: sea_orm::DatabaseConnection, dir: PathBuf) -> AppState {
         Duration::from_secs(3600),
     );
     let settings = apiforge::config::Settings {
-        data_dir: dir.clone(),
+        data_dir: dir,
         ..Default::default()
     };
     AppState::new(Shared {
@@ -57,7 +57,6 @@ fn state_on(db: sea_orm::DatabaseConnection, dir: PathBuf) -> AppState {
         secret: Arc::new(secret),
         auth: apiforge::auth::Guards::new(&settings),
         settings: Arc::new(settings),
-        data_dir: dir,
         test_limit: TestLimit::new(0),
     })
 }
