@@ -219,7 +219,9 @@ fn security_headers<S: Clone + Send + Sync + 'static>(app: Router<S>) -> Router<
 async fn envelope_errors(State(limit): State<BodyLimit>, req: Request, next: Next) -> Response {
     let resp = next.run(req).await;
     let status = resp.status();
-    if !(status.is_client_error() || status.is_server_error()) || is_json(resp.headers()) {
+    if !(status.is_client_error() || status.is_server_error())
+        || crate::extract::declares_json(resp.headers())
+    {
         return resp;
     }
     let (parts, body) = resp.into_parts();
@@ -237,14 +239,6 @@ async fn envelope_errors(State(limit): State<BodyLimit>, req: Request, next: Nex
         }
     }
     out
-}
-
-/// `application/json`, or any `+json` type (`application/problem+json`).
-fn is_json(headers: &axum::http::HeaderMap) -> bool {
-    headers
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(crate::extract::is_json_type)
 }
 
 /// Stops a request past `request_timeout` with a 503 in the error envelope

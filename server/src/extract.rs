@@ -32,7 +32,8 @@ pub fn is_json_type(content_type: &str) -> bool {
         || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
-fn declares_json(headers: &HeaderMap) -> bool {
+/// Whether `Content-Type` (of a request or a response) is JSON.
+pub fn declares_json(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
