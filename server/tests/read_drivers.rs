@@ -18,7 +18,7 @@ use sea_orm::{ConnectionTrait, DbBackend};
 
 const LIMITS: Limits = Limits {
     max_records: 1000,
-    backend: DbBackend::Sqlite,
+    backend: apiforge::query::Backend::Sqlite,
     budget: plan::Budget::UNLIMITED,
     max_list_items: 1000,
 };

@@ -180,7 +180,7 @@ fn condition(
     op: &Operation<'_>,
     info: &ObjectInfo,
     f: &Field,
-    backend: sea_orm::DbBackend,
+    backend: crate::query::Backend,
 ) -> Result<Cond, ApiError> {
     // `where: {}` means every row, as in Hasura: REST's filter-less DELETE
     // is refused, but here the caller wrote the empty condition (`_or: []`,

@@ -14,7 +14,7 @@ pub use super::document::KEY_VALUES_PER_STATEMENT;
 use super::document::{ReadDoc, Row};
 use super::plan::ReadPlan;
 use super::sql;
-use super::value;
+use super::{cells, value};
 use crate::catalog::JsonType;
 
 pub type Record = Map<String, Json>;
@@ -203,13 +203,13 @@ impl Row for SeaRow<'_> {
         if super::wire::write_json(self.row, idx, ty, out) {
             return;
         }
-        let v = value::from_row(self.row, idx, ty);
+        let v = cells::from_row(self.row, idx, ty);
         // Serialising a `Value` into a Vec cannot fail.
         let _ = serde_json::to_writer(&mut *out, &v);
     }
 
     fn key(&self, idx: usize, ty: JsonType) -> Option<String> {
-        value::json_key(value::from_row(self.row, idx, ty))
+        value::json_key(cells::from_row(self.row, idx, ty))
     }
 }
 
@@ -219,7 +219,7 @@ pub async fn read_json<C: ConnectionTrait>(
     plan: &ReadPlan,
 ) -> Result<Vec<u8>, ExecError> {
     let backend = conn.get_database_backend();
-    let mut doc = ReadDoc::new(plan, backend);
+    let mut doc = ReadDoc::new(plan, super::backend_of(backend));
     while let Some(stmt) = doc.next_statement() {
         for row in conn.query_all(&stmt).await? {
             doc.push_row(&SeaRow { row: &row });

@@ -156,7 +156,7 @@ impl ServerReads {
             .await
             .map_err(|e| Failure::Other(pool_error(e)))?;
         let mut lease = Lease(Some(obj));
-        let mut doc = ReadDoc::new(plan, self.backend);
+        let mut doc = ReadDoc::new(plan, super::backend_of(self.backend));
         while let Some(stmt) = doc.next_statement() {
             let stmt = self.backend.build(&stmt);
             let values = SqlxValues(stmt.values.unwrap_or(sea_query::Values(Vec::new())));

@@ -14,14 +14,13 @@ use std::time::{Duration, Instant};
 
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OpenFlags, ToSql};
-use sea_orm::DbBackend;
 use sea_query::{SqliteQueryBuilder, Value};
 use tokio::sync::Semaphore;
 
+use super::cells;
 use super::document::{ReadDoc, Row};
 use super::exec::{ExecError, LOCKED, TIMED_OUT};
 use super::plan::ReadPlan;
-use super::value;
 use crate::catalog::JsonType;
 
 /// SQLite virtual-machine steps between two looks at the clock: a few microseconds.
@@ -132,7 +131,7 @@ impl SqliteReads {
 }
 
 fn read(conn: &mut Connection, plan: &ReadPlan) -> Result<Vec<u8>, ExecError> {
-    let mut doc = ReadDoc::new(plan, DbBackend::Sqlite);
+    let mut doc = ReadDoc::new(plan, super::Backend::Sqlite);
     // One snapshot for the parents and their relations (deferred: no lock until
     // the first read, and none taken for writing).
     let tx = conn.transaction().map_err(db)?;
@@ -153,11 +152,11 @@ struct SqliteRow<'a, 's>(&'a rusqlite::Row<'s>);
 
 impl Row for SqliteRow<'_, '_> {
     fn write_json(&self, idx: usize, ty: JsonType, out: &mut Vec<u8>) {
-        value::write_sqlite(self.0.get_ref(idx).unwrap_or(ValueRef::Null), ty, out);
+        cells::write_sqlite(self.0.get_ref(idx).unwrap_or(ValueRef::Null), ty, out);
     }
 
     fn key(&self, idx: usize, _ty: JsonType) -> Option<String> {
-        value::sqlite_key(self.0.get_ref(idx).unwrap_or(ValueRef::Null))
+        cells::sqlite_key(self.0.get_ref(idx).unwrap_or(ValueRef::Null))
     }
 }
 

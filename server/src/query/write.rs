@@ -15,6 +15,7 @@ use super::exec::{self, ExecError, Record};
 use super::plan::{self, Cond};
 use super::sql;
 use super::value;
+use super::{Backend, cells};
 use crate::catalog::Table;
 
 /// One record's failure: a status-worthy kind and a sentence.
@@ -124,7 +125,7 @@ impl BatchOutcome {
 pub fn typed_fields(
     table: &Table,
     rec: &Map<String, Json>,
-    backend: DbBackend,
+    backend: Backend,
 ) -> Result<Vec<(String, Value)>, RecordError> {
     let mut out = Vec::with_capacity(rec.len());
     for (name, v) in rec {
@@ -153,7 +154,7 @@ pub fn record_key(
     table: &Table,
     key: &[String],
     rec: &Map<String, Json>,
-    backend: DbBackend,
+    backend: Backend,
 ) -> Result<Option<(Vec<Value>, Record)>, RecordError> {
     let mut vals = Vec::with_capacity(key.len());
     let mut json = Map::new();
@@ -196,7 +197,7 @@ pub async fn keys_matching<C: ConnectionTrait>(
                     let ty = table
                         .column(k)
                         .map_or(crate::catalog::JsonType::String, |c| c.json_type);
-                    (k.clone(), value::from_row(r, i, ty))
+                    (k.clone(), cells::from_row(r, i, ty))
                 })
                 .collect()
         })
@@ -208,7 +209,7 @@ pub fn key_tuples(
     table: &Table,
     key: &[String],
     recs: &[Record],
-    backend: DbBackend,
+    backend: Backend,
 ) -> Vec<Vec<Value>> {
     recs.iter()
         .filter_map(|r| {
@@ -413,7 +414,7 @@ async fn insert_rows<C: ConnectionTrait>(
                     let ty = table
                         .column(k)
                         .map_or(crate::catalog::JsonType::String, |c| c.json_type);
-                    (k.clone(), value::from_row(r, i, ty))
+                    (k.clone(), cells::from_row(r, i, ty))
                 })
                 .collect()
         })

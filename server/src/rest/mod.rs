@@ -110,7 +110,7 @@ impl Service {
     pub fn limits(&self) -> Limits {
         Limits {
             max_records: self.runtime.config.max_records.max(1),
-            backend: self.runtime.conn.get_database_backend(),
+            backend: crate::query::backend_of(self.runtime.conn.get_database_backend()),
             budget: plan::Budget {
                 rows: self.runtime.config.max_response_rows(),
                 bytes: self.runtime.config.max_response_bytes(),

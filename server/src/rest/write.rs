@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
+use crate::query::Backend;
 use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use sea_orm::DbBackend;
 use serde_json::{Map, Value as Json, json};
 
 use super::by_keys;
@@ -119,7 +119,7 @@ fn check_fields(svc: &Service, table: &std::sync::Arc<Table>, p: &Params) -> Api
 struct Target {
     table: std::sync::Arc<Table>,
     key: Vec<String>,
-    backend: sea_orm::DbBackend,
+    backend: crate::query::Backend,
 }
 
 fn target(svc: &Service, table: &str, p: &Params) -> ApiResult<Target> {
@@ -427,7 +427,7 @@ fn set_list(
     key: &[String],
     rec: &Map<String, Json>,
     replace: bool,
-    backend: DbBackend,
+    backend: Backend,
 ) -> Result<Vec<(String, sea_query::Value)>, RecordError> {
     let mut set = write::typed_fields(table, rec, backend)?;
     if replace {
@@ -563,7 +563,7 @@ fn id_key(
     table: &Table,
     key: &[String],
     id: &str,
-    backend: DbBackend,
+    backend: Backend,
 ) -> ApiResult<(Vec<sea_query::Value>, Record)> {
     let parts = plan::split_id(key, id)?;
     let rec: Map<String, Json> = key.iter().cloned().zip(parts).collect();

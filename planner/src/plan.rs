@@ -7,13 +7,13 @@
 
 use std::sync::Arc;
 
-use sea_orm::DbBackend;
+use crate::Backend;
 use sea_query::Value;
 use serde_json::Value as Json;
 
-use super::filter::{self, CmpOp, Expr, Ident, Literal, MatchKind};
-use super::value::{self, ValueError};
 use crate::catalog::{Catalog, Column, JsonType, Relation, Table};
+use crate::filter::{self, CmpOp, Expr, Ident, Literal, MatchKind};
+use crate::value::{self, ValueError};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
@@ -237,12 +237,12 @@ pub enum LikeCase {
 }
 
 impl LikeCase {
-    pub fn of(c: &Column, backend: DbBackend) -> Self {
+    pub fn of(c: &Column, backend: Backend) -> Self {
         match backend {
-            DbBackend::Postgres => LikeCase::ILike {
+            Backend::Postgres => LikeCase::ILike {
                 cast_to_text: c.json_type != JsonType::String || c.cast.is_some(),
             },
-            DbBackend::MySql => LikeCase::Lower,
+            Backend::MySql => LikeCase::Lower,
             _ => LikeCase::Native,
         }
     }
@@ -333,7 +333,7 @@ impl ReadPlan {
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     pub max_records: u64,
-    pub backend: DbBackend,
+    pub backend: Backend,
     pub budget: Budget,
     /// Most terms in an order or a group (the service's `max_list_items`):
     /// past a few thousand a database refuses the statement, so the caller is
@@ -734,7 +734,7 @@ pub fn key_in(
     table: &Table,
     key: &[String],
     tuples: &[Vec<Json>],
-    backend: DbBackend,
+    backend: Backend,
 ) -> Result<Cond, PlanError> {
     if key.is_empty() {
         return Err(invalid(format!(
@@ -786,7 +786,7 @@ fn literal_json(lit: &Literal) -> Json {
 }
 
 /// Resolves a filter AST against `table`: names must exist, values must fit.
-pub fn resolve(table: &Table, expr: &Expr, backend: DbBackend) -> Result<Cond, PlanError> {
+pub fn resolve(table: &Table, expr: &Expr, backend: Backend) -> Result<Cond, PlanError> {
     let col = |id: &Ident| -> Result<&Column, PlanError> {
         table.column(&id.name).ok_or_else(|| {
             let known: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
@@ -959,7 +959,7 @@ fn escape_like(s: &str) -> String {
 }
 
 /// Parses and resolves a filter text in one step (used for `REL.filter=` and writes).
-pub fn filter_cond(table: &Table, text: &str, backend: DbBackend) -> Result<Cond, PlanError> {
+pub fn filter_cond(table: &Table, text: &str, backend: Backend) -> Result<Cond, PlanError> {
     let expr = filter::parse(text).map_err(|e| invalid(format!("Invalid filter: {e}.")))?;
     resolve(table, &expr, backend)
 }
@@ -1029,7 +1029,7 @@ mod tests {
     }
 
     fn resolved(expr: &Expr) -> Cond {
-        resolve(&album(), expr, DbBackend::Sqlite).unwrap()
+        resolve(&album(), expr, Backend::Sqlite).unwrap()
     }
 
     #[test]
@@ -1064,7 +1064,7 @@ mod tests {
         let catalog = Catalog::default();
         let limits = Limits {
             max_records: 10,
-            backend: DbBackend::Sqlite,
+            backend: Backend::Sqlite,
             budget: Budget::UNLIMITED,
             max_list_items: 10,
         };

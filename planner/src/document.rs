@@ -18,13 +18,13 @@
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
-use sea_orm::DbBackend;
+use crate::Backend;
 use sea_query::{SelectStatement, Value};
 
-use super::plan::{AggFunc, Budget, Output, ReadPlan, RelatedPlan, ShapeItem};
-use super::sql;
-use super::value;
 use crate::catalog::{JsonType, RelationKind};
+use crate::plan::{AggFunc, Budget, Output, ReadPlan, RelatedPlan, ShapeItem};
+use crate::sql;
+use crate::value;
 
 /// Most key values bound in one statement that looks rows up by key (related
 /// rows, written records): well under every driver's parameter limit.
@@ -93,7 +93,7 @@ struct Loading {
 
 pub struct ReadDoc<'p> {
     nodes: Vec<Node<'p>>,
-    backend: DbBackend,
+    backend: Backend,
     /// Nodes whose parents are loaded, waiting for their own statements.
     pending: Vec<usize>,
     /// The node whose statements are running: pushed rows belong to it.
@@ -160,7 +160,7 @@ pub fn write_str(s: &str, out: &mut Vec<u8>) {
 }
 
 impl<'p> ReadDoc<'p> {
-    pub fn new(plan: &'p ReadPlan, backend: DbBackend) -> Self {
+    pub fn new(plan: &'p ReadPlan, backend: Backend) -> Self {
         let mut doc = ReadDoc {
             nodes: Vec::new(),
             backend,

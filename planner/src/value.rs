@@ -2,18 +2,18 @@
 //!
 //! Incoming values (request bodies, filter literals, ids) are coerced to the column's
 //! type here, so a wrong type is a 400 before any SQL runs and every backend sees
-//! the same typed parameter. Outgoing values keep their JSON type (numbers stay
-//! numbers, timestamps become ISO-8601 strings, binary becomes base64).
+//! the same typed parameter. Reading cells back needs a driver's row type, so that
+//! half lives with the drivers in the server (`query::cells`, `query::wire`); the
+//! helpers both halves share (decimals, key text, SQLite timestamps) are here.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime};
-use rusqlite::types::ValueRef;
 use rust_decimal::Decimal;
-use sea_orm::{DbBackend, QueryResult};
 use sea_query::Value;
 use serde_json::Value as Json;
 
+use crate::Backend;
 use crate::catalog::{Column, JsonType};
 
 /// Why a value does not fit its column; rendered into a 400 sentence by the caller.
@@ -38,20 +38,20 @@ fn wrong(col: &Column, expected: &str, got: &Json) -> ValueError {
 }
 
 /// A typed NULL, so that drivers that care about parameter types (PostgreSQL) get one.
-pub fn null_of(ty: JsonType, backend: DbBackend) -> Value {
+pub fn null_of(ty: JsonType, backend: Backend) -> Value {
     match ty {
         JsonType::Integer => Value::BigInt(None),
         JsonType::Float => Value::Double(None),
-        JsonType::Decimal if backend == DbBackend::Sqlite => Value::Double(None),
+        JsonType::Decimal if backend == Backend::Sqlite => Value::Double(None),
         JsonType::Decimal => Value::Decimal(None),
         JsonType::Boolean => Value::Bool(None),
         JsonType::Json => Value::Json(None),
         JsonType::Binary => Value::Bytes(None),
-        JsonType::Uuid if backend == DbBackend::Postgres => Value::Uuid(None),
-        JsonType::Date if backend != DbBackend::Sqlite => Value::ChronoDate(None),
-        JsonType::Time if backend != DbBackend::Sqlite => Value::ChronoTime(None),
-        JsonType::DateTime if backend != DbBackend::Sqlite => Value::ChronoDateTime(None),
-        JsonType::DateTimeTz if backend != DbBackend::Sqlite => {
+        JsonType::Uuid if backend == Backend::Postgres => Value::Uuid(None),
+        JsonType::Date if backend != Backend::Sqlite => Value::ChronoDate(None),
+        JsonType::Time if backend != Backend::Sqlite => Value::ChronoTime(None),
+        JsonType::DateTime if backend != Backend::Sqlite => Value::ChronoDateTime(None),
+        JsonType::DateTimeTz if backend != Backend::Sqlite => {
             Value::ChronoDateTimeWithTimeZone(None)
         }
         _ => Value::String(None),
@@ -59,15 +59,15 @@ pub fn null_of(ty: JsonType, backend: DbBackend) -> Value {
 }
 
 /// Converts a JSON value from a request into a parameter for `col`.
-pub fn to_sql(col: &Column, v: &Json, backend: DbBackend) -> Result<Value, ValueError> {
+pub fn to_sql(col: &Column, v: &Json, backend: Backend) -> Result<Value, ValueError> {
     if v.is_null() {
         return Ok(null_of(col.json_type, backend));
     }
-    let sqlite = backend == DbBackend::Sqlite;
+    let sqlite = backend == Backend::Sqlite;
     Ok(match col.json_type {
         // MySQL's BIGINT UNSIGNED goes past i64.
         JsonType::Integer
-            if backend == DbBackend::MySql && as_i64(v).is_none() && as_u64(v).is_some() =>
+            if backend == Backend::MySql && as_i64(v).is_none() && as_u64(v).is_some() =>
         {
             Value::BigUnsigned(as_u64(v))
         }
@@ -110,7 +110,7 @@ pub fn to_sql(col: &Column, v: &Json, backend: DbBackend) -> Result<Value, Value
         JsonType::Uuid => {
             let s = v.as_str().ok_or_else(|| wrong(col, "a UUID string", v))?;
             let u = uuid::Uuid::parse_str(s).map_err(|_| wrong(col, "a UUID string", v))?;
-            if backend == DbBackend::Postgres {
+            if backend == Backend::Postgres {
                 Value::Uuid(Some(u))
             } else {
                 Value::String(Some(u.to_string()))
@@ -325,130 +325,13 @@ fn parse_datetime(s: &str) -> Option<NaiveDateTime> {
     DateTime::parse_from_rfc3339(s).ok().map(|d| d.naive_utc())
 }
 
-/// Reads column `idx` of a row as JSON, by the column's type.
-///
-/// PostgreSQL and MySQL rows are read by their wire type (`wire`). What is left
-/// is SQLite through sea-orm (reads inside writes): dynamically typed, so a
-/// value that does not decode as the declared type is read as whatever it
-/// really holds, never an error.
-pub fn from_row(row: &QueryResult, idx: usize, ty: JsonType) -> Json {
-    if let Some(v) = super::wire::cell(row, idx, ty) {
-        return v;
-    }
-    let typed = match ty {
-        JsonType::Integer => row
-            .try_get_by_index::<Option<i64>>(idx)
-            .ok()
-            .map(|v| v.map(Json::from)),
-        JsonType::Float | JsonType::Decimal => row
-            .try_get_by_index::<Option<f64>>(idx)
-            .ok()
-            .map(|v| v.map(Json::from)),
-        JsonType::Boolean => row
-            .try_get_by_index::<Option<bool>>(idx)
-            .ok()
-            .map(|v| v.map(Json::from)),
-        // Text in a BLOB column is returned as the text it is.
-        JsonType::Binary => row
-            .try_get_by_index::<Option<String>>(idx)
-            .ok()
-            .map(|v| v.map(Json::String))
-            .or_else(|| {
-                row.try_get_by_index::<Option<Vec<u8>>>(idx)
-                    .ok()
-                    .map(|v| v.map(|b| Json::String(B64.encode(b))))
-            }),
-        JsonType::Json => row
-            .try_get_by_index::<Option<String>>(idx)
-            .ok()
-            .map(|v| v.map(|s| serde_json::from_str(&s).unwrap_or(Json::String(s)))),
-        JsonType::DateTime => row
-            .try_get_by_index::<Option<String>>(idx)
-            .ok()
-            .map(|v| v.map(|s| Json::String(iso_datetime(s)))),
-        _ => row
-            .try_get_by_index::<Option<String>>(idx)
-            .ok()
-            .map(|v| v.map(Json::String)),
-    };
-    match typed {
-        Some(v) => v.unwrap_or(Json::Null),
-        None => dynamic(row, idx),
-    }
-}
-
-/// SQLite's text timestamps ('2009-01-01 00:00:00') as ISO-8601 ('2009-01-01T00:00:00').
-fn iso_datetime(s: String) -> String {
-    if is_sqlite_datetime(&s) {
-        let mut s = s;
-        s.replace_range(10..11, "T");
-        s
-    } else {
-        s
-    }
-}
-
-fn is_sqlite_datetime(s: &str) -> bool {
+/// Whether SQLite text is a timestamp in its own format (`2009-01-01 00:00:00`),
+/// which the drivers write as ISO-8601.
+pub fn is_sqlite_datetime(s: &str) -> bool {
     s.len() >= 19 && s.as_bytes().get(10) == Some(&b' ') && parse_datetime(s).is_some()
 }
 
-/// Writes a SQLite value as JSON by its column's type: the mapping [`from_row`]
-/// applies on SQLite (booleans from 0/1, ISO-8601 timestamps, base64 binary, JSON
-/// documents parsed; a value of another type than declared as what it holds),
-/// written straight into the response without a `serde_json::Value`.
-pub fn write_sqlite(cell: ValueRef<'_>, ty: JsonType, out: &mut Vec<u8>) {
-    // Writing numbers, strings and a parsed `Value` into a Vec cannot fail.
-    match cell {
-        ValueRef::Null => out.extend_from_slice(b"null"),
-        ValueRef::Integer(i) if ty == JsonType::Boolean => {
-            out.extend_from_slice(if i == 0 { b"false" } else { b"true" });
-        }
-        ValueRef::Integer(i) => {
-            let _ = serde_json::to_writer(&mut *out, &i);
-        }
-        // Non-finite floats come out as null, as serde_json writes them.
-        ValueRef::Real(f) => {
-            let _ = serde_json::to_writer(&mut *out, &f);
-        }
-        ValueRef::Text(t) => {
-            let text = String::from_utf8_lossy(t);
-            match ty {
-                JsonType::DateTime if is_sqlite_datetime(&text) => {
-                    let mut iso = text.into_owned();
-                    iso.replace_range(10..11, "T");
-                    let _ = serde_json::to_writer(&mut *out, &iso);
-                }
-                JsonType::Json => match serde_json::from_str::<Json>(&text) {
-                    Ok(doc) => {
-                        let _ = serde_json::to_writer(&mut *out, &doc);
-                    }
-                    Err(_) => {
-                        let _ = serde_json::to_writer(&mut *out, &*text);
-                    }
-                },
-                _ => {
-                    let _ = serde_json::to_writer(&mut *out, &*text);
-                }
-            }
-        }
-        ValueRef::Blob(b) => {
-            let _ = serde_json::to_writer(&mut *out, &B64.encode(b));
-        }
-    }
-}
-
-/// A SQLite value as key text (see `document::Row::key`); `None` for NULL.
-pub fn sqlite_key(cell: ValueRef<'_>) -> Option<String> {
-    match cell {
-        ValueRef::Null => None,
-        ValueRef::Integer(i) => Some(i.to_string()),
-        ValueRef::Real(f) => Some(f.to_string()),
-        ValueRef::Text(t) => Some(String::from_utf8_lossy(t).into_owned()),
-        ValueRef::Blob(b) => Some(B64.encode(b)),
-    }
-}
-
-/// A JSON value read by [`from_row`] as key text; `None` for null.
+/// A JSON cell read by a driver as key text; `None` for null.
 pub fn json_key(v: Json) -> Option<String> {
     match v {
         Json::Null => None,
@@ -498,23 +381,6 @@ fn format_f64(f: f64) -> String {
     s.strip_suffix(".0").map(str::to_owned).unwrap_or(s)
 }
 
-/// Whatever the value really is, for columns whose declared type lies.
-fn dynamic(row: &QueryResult, idx: usize) -> Json {
-    if let Ok(v) = row.try_get_by_index::<Option<i64>>(idx) {
-        return v.map_or(Json::Null, Json::from);
-    }
-    if let Ok(v) = row.try_get_by_index::<Option<f64>>(idx) {
-        return v.map_or(Json::Null, Json::from);
-    }
-    if let Ok(v) = row.try_get_by_index::<Option<String>>(idx) {
-        return v.map_or(Json::Null, Json::String);
-    }
-    if let Ok(v) = row.try_get_by_index::<Option<Vec<u8>>>(idx) {
-        return v.map_or(Json::Null, |b| Json::String(B64.encode(b)));
-    }
-    Json::Null
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -535,7 +401,7 @@ mod tests {
 
     #[test]
     fn coerces_and_rejects() {
-        let b = DbBackend::Sqlite;
+        let b = Backend::Sqlite;
         assert_eq!(
             to_sql(&col(JsonType::Integer), &Json::from("12"), b).unwrap(),
             Value::BigInt(Some(12))

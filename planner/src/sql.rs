@@ -10,9 +10,9 @@ use sea_query::{
     SelectStatement, UpdateStatement, Value, WindowStatement,
 };
 
-use super::filter::CmpOp;
-use super::plan::{AggFunc, Cond, LikeCase, OrderKey, Output, ReadPlan, RelatedPlan};
 use crate::catalog::{Column, JsonType, RelationKind, Table};
+use crate::filter::CmpOp;
+use crate::plan::{AggFunc, Cond, LikeCase, OrderKey, Output, ReadPlan, RelatedPlan};
 
 /// Alias of the per-parent row number in a limited related select.
 const RN: &str = "__rn";
