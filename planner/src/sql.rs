@@ -6,7 +6,7 @@
 use sea_query::extension::postgres::PgExpr;
 use sea_query::{
     Alias, Asterisk, Cond as SqCond, Condition, DeleteStatement, Expr, ExprTrait, Func,
-    InsertStatement, JoinType, LikeExpr, NullOrdering, Order, OverStatement, Query,
+    InsertStatement, JoinType, LikeExpr, LockType, NullOrdering, Order, OverStatement, Query,
     SelectStatement, UpdateStatement, Value, WindowStatement,
 };
 
@@ -449,6 +449,16 @@ pub fn select_keys(table: &Table, key: &[String], filter: &Cond) -> SelectStatem
     for k in key {
         q.order_by_expr(col(t, k), Order::Asc);
     }
+    q
+}
+
+/// [`select_keys`] with the rows locked until the write's transaction ends
+/// (`FOR UPDATE`; SQLite has one writer and needs none), so that the rows a
+/// write matched, read back and changed are the same rows, whatever other
+/// writers do meanwhile.
+pub fn lock_keys(table: &Table, key: &[String], filter: &Cond) -> SelectStatement {
+    let mut q = select_keys(table, key, filter);
+    q.lock(LockType::Update);
     q
 }
 

@@ -58,6 +58,40 @@ pub fn null_of(ty: JsonType, backend: Backend) -> Value {
     }
 }
 
+/// A typed parameter back as JSON, as a read of it would answer (`5`, not the
+/// `"5"` a client may have sent): keys given in a request are answered from
+/// their typed value. `None` for what a read answers differently (timestamps
+/// stored in SQLite's text form, binary), which callers take as it was given.
+pub fn to_json(ty: JsonType, v: &Value) -> Option<Json> {
+    if matches!(
+        ty,
+        JsonType::Date
+            | JsonType::Time
+            | JsonType::DateTime
+            | JsonType::DateTimeTz
+            | JsonType::Binary
+            | JsonType::Json
+    ) {
+        return None;
+    }
+    Some(match v {
+        Value::Bool(b) => b.map_or(Json::Null, Json::Bool),
+        Value::TinyInt(i) => i.map_or(Json::Null, Json::from),
+        Value::SmallInt(i) => i.map_or(Json::Null, Json::from),
+        Value::Int(i) => i.map_or(Json::Null, Json::from),
+        Value::BigInt(i) => i.map_or(Json::Null, Json::from),
+        Value::TinyUnsigned(i) => i.map_or(Json::Null, Json::from),
+        Value::SmallUnsigned(i) => i.map_or(Json::Null, Json::from),
+        Value::Unsigned(i) => i.map_or(Json::Null, Json::from),
+        Value::BigUnsigned(i) => i.map_or(Json::Null, Json::from),
+        Value::Double(f) => f.map_or(Json::Null, Json::from),
+        Value::String(s) => s.clone().map_or(Json::Null, Json::String),
+        Value::Uuid(u) => u.map_or(Json::Null, |u| Json::String(u.to_string())),
+        Value::Decimal(d) => d.map_or(Json::Null, decimal_json),
+        _ => return None,
+    })
+}
+
 /// Converts a JSON value from a request into a parameter for `col`.
 pub fn to_sql(col: &Column, v: &Json, backend: Backend) -> Result<Value, ValueError> {
     if v.is_null() {

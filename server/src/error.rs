@@ -6,6 +6,8 @@
 //! the client gets a generic sentence carrying that id: never SQL text, secrets or
 //! a backtrace.
 
+use crate::query::exec::ExecError;
+use crate::query::plan::{PlanError, RecordError};
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -289,6 +291,49 @@ pub async fn method_not_allowed() -> ApiError {
     ApiError::MethodNotAllowed(
         "This method is not allowed on this path; the 'Allow' response header lists the ones that are.".into(),
     )
+}
+
+// The planner's and the drivers' errors as responses, beside the others.
+impl From<PlanError> for ApiError {
+    fn from(e: PlanError) -> Self {
+        match e {
+            PlanError::Invalid(m) => ApiError::BadRequest(m),
+            PlanError::NotFound(m) => ApiError::NotFound(m),
+            PlanError::Forbidden(m) => ApiError::Forbidden(m),
+        }
+    }
+}
+
+impl From<RecordError> for ApiError {
+    fn from(e: RecordError) -> Self {
+        match e {
+            RecordError::Invalid(m) => ApiError::BadRequest(m),
+            RecordError::NotFound(m) => ApiError::NotFound(m),
+            RecordError::Conflict(m) => ApiError::Conflict {
+                message: m,
+                context: None,
+            },
+            RecordError::Timeout(m) => ApiError::Timeout(m),
+            RecordError::Busy(m) => ApiError::Busy(m),
+            RecordError::Internal(m) => ApiError::Internal(m),
+        }
+    }
+}
+
+impl From<ExecError> for ApiError {
+    fn from(e: ExecError) -> Self {
+        match e {
+            ExecError::Conflict(m) => ApiError::Conflict {
+                message: m,
+                context: None,
+            },
+            ExecError::Invalid(m) => ApiError::BadRequest(m),
+            ExecError::Timeout(m) => ApiError::Timeout(m),
+            ExecError::Busy(m) => ApiError::Busy(m),
+            ExecError::Db(m) => ApiError::Internal(m),
+            ExecError::TooLarge(e) => ApiError::BadRequest(e.to_string()),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod catalog;
 pub mod cli;
 pub mod config;
+pub mod context;
 pub mod demo;
 pub mod error;
 pub mod extract;

@@ -23,6 +23,15 @@ const LIMITS: Limits = Limits {
     max_list_items: 1000,
 };
 
+fn context(catalog: &apiforge::catalog::Catalog) -> plan::Context<'_> {
+    plan::Context {
+        catalog,
+        limits: LIMITS,
+        service: "chinook",
+        read_only: false,
+    }
+}
+
 /// A SQLite service config over a fresh copy of Chinook.
 fn chinook_service() -> (PathBuf, ServiceConfig) {
     let path = chinook_copy();
@@ -117,9 +126,10 @@ async fn sea_orm_and_rusqlite_render_the_same_json() {
         ("Odd", "fields=Label,Doc&filter=Id in (1,3)"),
     ];
     for (table, query) in cases {
-        let table = plan::table(&catalog, table).unwrap();
+        let ctx = context(&catalog);
+        let table = ctx.table(table).unwrap();
         let input = read_input(&params(query), LIMITS.max_list_items).unwrap();
-        let plan = plan::plan_read(table, &input, &catalog, LIMITS).unwrap();
+        let plan = ctx.read(table, &input).unwrap();
         let via_sea_orm = exec::read_json(&conn, &plan).await.unwrap();
         let via_rusqlite = reads.read_json(Arc::new(plan)).await.unwrap();
         let text = String::from_utf8(via_rusqlite.clone()).unwrap();
@@ -140,9 +150,10 @@ async fn sea_orm_and_rusqlite_render_the_same_json() {
 async fn a_sqlite_read_past_its_deadline_is_interrupted() {
     let (path, config) = chinook_service();
     let (_, catalog) = open(ServiceKind::Sqlite, &config).await.unwrap();
-    let table = plan::table(&catalog, "Track").unwrap();
+    let ctx = context(&catalog);
+    let table = ctx.table("Track").unwrap();
     let input = read_input(&params("filter=Name like '%qqxqq%'"), LIMITS.max_list_items).unwrap();
-    let plan = Arc::new(plan::plan_read(table, &input, &catalog, LIMITS).unwrap());
+    let plan = Arc::new(ctx.read(table, &input).unwrap());
 
     let expired = Arc::new(SqliteReads::new(
         path.clone(),

@@ -20,11 +20,11 @@ use serde_json::Value as Json;
 
 use super::mutate;
 use super::schema::{FieldKind, GraphCatalog, ObjectInfo, Root};
+use crate::context::Service;
 use crate::error::ApiError;
 use crate::query::document::{first_record, write_str};
 use crate::query::filter::{CmpOp, Expr, Ident, Literal};
-use crate::query::plan::{self, AggFunc, FieldInput, OrderInput, ReadInput, ShapeItem};
-use crate::rest::Service;
+use crate::query::plan::{AggFunc, FieldInput, OrderInput, ReadInput, ShapeItem};
 
 /// A failure of one root field: its response key and what went wrong.
 pub struct FieldError {
@@ -514,7 +514,7 @@ pub(super) fn object<'g>(gql: &'g GraphCatalog, ty: &str) -> Result<&'g ObjectIn
 }
 
 async fn read(svc: &Service, info: &ObjectInfo, input: &ReadInput) -> Result<Vec<u8>, ApiError> {
-    let plan = plan::plan_read(&info.table, input, &svc.runtime.catalog, svc.limits())?;
+    let plan = svc.plan().read(&info.table, input)?;
     Ok(svc.runtime.read_json(Arc::new(plan)).await?)
 }
 

@@ -30,9 +30,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde_json::{Value as Json, json};
 
+use crate::context::Service;
 use crate::error::{ApiError, REQUEST_ID};
 use crate::extract::GraphqlBody;
-use crate::rest::Service;
 use crate::services::config::{DEFAULT_GRAPHQL_MAX_BATCH, DEFAULT_GRAPHQL_MAX_COMPLEXITY};
 use crate::state::AppState;
 use exec::{FieldError, Operation};

@@ -1,7 +1,5 @@
-//! Mutation fields → the writes REST runs (`query::write`), each field in one
-//! transaction, then `returning` read back by key through the planner.
-
-use std::sync::Arc;
+//! Mutation fields → write plans (the same `plan::WritePlan` REST's writes
+//! become), each field in one transaction, its `returning` read back inside it.
 
 use async_graphql::Value as GqlValue;
 use async_graphql::parser::types::Field;
@@ -9,13 +7,11 @@ use serde_json::{Map, Value as Json};
 
 use super::exec::{Keyed, Operation, object};
 use super::schema::{FieldKind, GraphCatalog, ObjectInfo, Root};
+use crate::context::Service;
 use crate::error::ApiError;
 use crate::query::document::{first_record, write_str};
-use crate::query::exec::Record;
-use crate::query::plan::{self, Cond};
-use crate::query::write::{self, Op, RecordError};
-use crate::rest::Service;
-use crate::rest::write::writable;
+use crate::query::plan::{self, Action, Cond, Context, Op, ReadPlan, RecordError};
+use crate::query::write;
 
 /// Runs one mutation field and writes its value.
 pub async fn run(
@@ -37,15 +33,29 @@ pub async fn run(
     };
     let info = object(gql, ty)?;
     let table = &info.table;
-    writable(svc, table)?;
+    let ctx = svc.plan();
+    ctx.writable(table)?;
     let key: Vec<String> = info.key.iter().map(|(_, c)| c.clone()).collect();
-    let backend = svc.limits().backend;
-    let conn = &svc.runtime.conn;
+    let backend = ctx.limits.backend;
 
-    // The keys of the rows written; for deletes, the rows themselves are read
-    // before they go.
-    let mut deleted: Option<Vec<u8>> = None;
-    let keys: Vec<Record> = match root {
+    // What is read back: each `returning` of the many-row fields, the field
+    // itself for the `_by_pk` ones.
+    let response_type = format!("{ty}_mutation_response");
+    let subs = if many {
+        op.fields(&f.sets(), Some(&response_type))
+    } else {
+        Vec::new()
+    };
+    let read_back = if many {
+        subs.iter()
+            .filter(|sub| sub.name() == "returning")
+            .map(|sub| read_plan(op, &ctx, gql, ty, info, sub))
+            .collect::<Result<Vec<_>, _>>()?
+    } else {
+        vec![read_plan(op, &ctx, gql, ty, info, f)?]
+    };
+
+    let action = match root {
         Root::Insert(_) => {
             let objects = match op.arg(f.field, "objects") {
                 Some(GqlValue::List(items)) => items,
@@ -64,86 +74,61 @@ pub async fn run(
                 .iter()
                 .map(|o| {
                     let rec = record(info, o)?;
-                    let set = write::typed_fields(table, &rec, backend)?;
-                    Ok(Op::Insert {
-                        set,
-                        given_key: None,
-                    })
+                    let set = plan::typed_fields(table, &rec, backend)?;
+                    let given_key = plan::record_key(table, &key, &rec, backend)?.map(|(_, j)| j);
+                    Ok(Op::Insert { set, given_key })
                 })
                 .collect::<Vec<Result<Op, RecordError>>>();
-            let outcome = write::run_batch(conn, table, &key, ops, false).await?;
-            let mut keys = Vec::with_capacity(outcome.results.len());
-            for (n, r) in outcome.results.into_iter().enumerate() {
-                match r {
-                    Ok(k) => keys.push(k),
-                    Err(e) => return Err(record_error(e, n, outcome.committed)),
-                }
+            Action::Records {
+                ops,
+                keep_good: false,
             }
-            keys
         }
         Root::Update(_) | Root::UpdateByPk(_) => {
-            let cond = condition(op, info, f.field, backend)?;
+            let filter = condition(op, info, f.field, backend)?;
             let set = match op.arg(f.field, "_set") {
                 Some(v) => record(info, &v)
-                    .and_then(|rec| write::typed_fields(table, &rec, backend))
+                    .and_then(|rec| plan::typed_fields(table, &rec, backend))
                     .map_err(|e| record_error(e, 0, false))?,
                 None => Vec::new(),
             };
-            write::update_matching(conn, table, &key, &cond, set).await?
+            Action::UpdateMatching { filter, set }
         }
-        Root::Delete(_) | Root::DeleteByPk(_) => {
-            let cond = condition(op, info, f.field, backend)?;
-            let keys = write::keys_matching(conn, table, &key, &cond).await?;
-            deleted = Some(returning(op, svc, gql, ty, info, f, many, &keys).await?);
-            write::delete_matching(conn, table, &key, &cond).await?
+        Root::Delete(_) | Root::DeleteByPk(_) => Action::DeleteMatching {
+            filter: condition(op, info, f.field, backend)?,
+        },
+        Root::List(_) | Root::ByPk(_) | Root::Aggregate(_) => {
+            return Err(ApiError::internal("a query root reached a mutation"));
         }
-        Root::List(_) | Root::ByPk(_) | Root::Aggregate(_) => Vec::new(),
     };
-
-    match deleted {
-        Some(rows) => Ok(rows),
-        None => returning(op, svc, gql, ty, info, f, many, &keys).await,
-    }
-}
-
-/// `{affected_rows, returning}` for the many-row fields, the row (or null)
-/// for the `_by_pk` ones.
-#[allow(clippy::too_many_arguments)]
-async fn returning(
-    op: &Operation<'_>,
-    svc: &Service,
-    gql: &GraphCatalog,
-    ty: &str,
-    info: &ObjectInfo,
-    f: &Keyed<'_>,
-    many: bool,
-    keys: &[Record],
-) -> Result<Vec<u8>, ApiError> {
-    if !many {
-        if keys.is_empty() {
-            return Ok(b"null".to_vec());
+    let plan = ctx.write(table, key, action, read_back)?;
+    let written = write::run(&svc.runtime.conn, &plan).await?;
+    let committed = written.committed;
+    let affected = written.results.len();
+    for (n, r) in written.results.into_iter().enumerate() {
+        if let Err(e) = r {
+            return Err(record_error(e, n, committed));
         }
-        let rows = read_keys(op, svc, gql, ty, info, f, keys).await?;
-        return Ok(first_record(&rows).unwrap_or(b"null").to_vec());
     }
-    let response_type = format!("{ty}_mutation_response");
+    let mut rows = written.rows.into_iter();
+    if !many {
+        let row = rows.next().unwrap_or_default();
+        return Ok(first_record(&row).unwrap_or(b"null").to_vec());
+    }
+    // `{affected_rows, returning}`, in selection order.
     let mut out = vec![b'{'];
-    for (n, sub) in op
-        .fields(&f.sets(), Some(&response_type))
-        .iter()
-        .enumerate()
-    {
+    for (n, sub) in subs.iter().enumerate() {
         if n > 0 {
             out.push(b',');
         }
         write_str(sub.key(), &mut out);
         out.push(b':');
         match sub.name() {
-            "affected_rows" => out.extend_from_slice(keys.len().to_string().as_bytes()),
-            "returning" if keys.is_empty() => out.extend_from_slice(b"[]"),
-            "returning" => {
-                out.extend_from_slice(&read_keys(op, svc, gql, ty, info, sub, keys).await?);
-            }
+            "affected_rows" => out.extend_from_slice(affected.to_string().as_bytes()),
+            "returning" => match rows.next() {
+                Some(r) => out.extend_from_slice(&r),
+                None => out.extend_from_slice(b"[]"),
+            },
             _ => write_str(&response_type, &mut out),
         }
     }
@@ -151,27 +136,17 @@ async fn returning(
     Ok(out)
 }
 
-/// The rows with these keys, shaped by `f`'s selection.
-async fn read_keys(
+/// The read of written rows that `f`'s selection asks for.
+fn read_plan(
     op: &Operation<'_>,
-    svc: &Service,
+    ctx: &Context<'_>,
     gql: &GraphCatalog,
     ty: &str,
     info: &ObjectInfo,
     f: &Keyed<'_>,
-    keys: &[Record],
-) -> Result<Vec<u8>, ApiError> {
+) -> Result<ReadPlan, ApiError> {
     let input = op.selection_input(gql, ty, f).map_err(|e| *e.error)?;
-    let limits = svc.limits();
-    let mut plan = plan::plan_read(&info.table, &input, &svc.runtime.catalog, limits)?;
-    let key: Vec<String> = info.key.iter().map(|(_, c)| c.clone()).collect();
-    plan.filter = Some(Cond::KeyIn {
-        tuples: write::key_tuples(&info.table, &key, keys, limits.backend),
-        columns: key,
-    });
-    // Every written row comes back, past `max_records` too.
-    plan.limit = None;
-    Ok(svc.runtime.read_json(Arc::new(plan)).await?)
+    Ok(ctx.read(&info.table, &input)?)
 }
 
 /// `where:` for the many-row fields; the key (`pk_columns:` or the key

@@ -8,7 +8,6 @@
 //! request (+1 for `include_count`), whatever the number of rows.
 
 use sea_orm::{ConnectionTrait, DbErr, QueryResult, RuntimeErr, SqlErr};
-use serde_json::{Map, Value as Json};
 
 pub use super::document::KEY_VALUES_PER_STATEMENT;
 use super::document::{ReadDoc, Row};
@@ -17,7 +16,7 @@ use super::sql;
 use super::{cells, value};
 use crate::catalog::JsonType;
 
-pub type Record = Map<String, Json>;
+pub use super::plan::Record;
 
 /// What a client is told when its query ran past the service's statement timeout.
 /// What a client is told when a write waited too long for another's lock.

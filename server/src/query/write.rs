@@ -1,9 +1,11 @@
-//! Writes: records → typed operations → statements, batched in one transaction.
+//! Runs write plans: each in one transaction, its rows read back inside it.
 //!
-//! A batch is all-or-nothing by default: one transaction, and for inserts one
-//! multi-row statement. When a batch fails (or with `continue=true`), each record
-//! runs under its own savepoint so that every record gets its own result; the
-//! transaction then commits the good ones (`continue`) or rolls everything back.
+//! A batch of records is all-or-nothing by default: one transaction, and for
+//! inserts one multi-row statement. When a batch fails (or with `continue=true`),
+//! each record runs under its own savepoint so that every record gets its own
+//! result; the transaction then commits the good ones (`continue`) or rolls
+//! everything back. What a write does was decided by the planner
+//! (`plan::WritePlan`); this module only runs it.
 
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, TransactionTrait,
@@ -11,64 +13,12 @@ use sea_orm::{
 use sea_query::Value;
 use serde_json::{Map, Value as Json};
 
-use super::exec::{self, ExecError, Record};
-use super::plan::{self, Cond};
+use super::exec::{self, ExecError};
+use super::plan::{self, Action, Cond, WritePlan, key_after, key_tuples};
+pub use super::plan::{Op, Record, RecordError};
 use super::sql;
-use super::value;
 use super::{Backend, cells};
 use crate::catalog::Table;
-
-/// One record's failure: a status-worthy kind and a sentence.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RecordError {
-    Invalid(String),
-    NotFound(String),
-    Conflict(String),
-    /// The statement ran past the service's statement timeout.
-    Timeout(String),
-    /// Another transaction's lock was held too long: the whole batch is
-    /// abandoned (see [`run_batch`]).
-    Busy(String),
-    /// Logged, shown generically.
-    Internal(String),
-}
-
-impl RecordError {
-    /// The same kind of failure told in another sentence (GraphQL says which
-    /// record failed); an internal error keeps its detail, which is logged,
-    /// never shown.
-    pub fn retold(self, message: String) -> RecordError {
-        match self {
-            RecordError::Invalid(_) => RecordError::Invalid(message),
-            RecordError::NotFound(_) => RecordError::NotFound(message),
-            RecordError::Conflict(_) => RecordError::Conflict(message),
-            RecordError::Timeout(_) => RecordError::Timeout(message),
-            RecordError::Busy(_) => RecordError::Busy(message),
-            RecordError::Internal(m) => RecordError::Internal(m),
-        }
-    }
-
-    pub fn message(&self) -> &str {
-        match self {
-            RecordError::Invalid(m)
-            | RecordError::NotFound(m)
-            | RecordError::Conflict(m)
-            | RecordError::Timeout(m)
-            | RecordError::Busy(m) => m,
-            RecordError::Internal(_) => "The database failed unexpectedly on this record.",
-        }
-    }
-
-    pub fn code(&self) -> u16 {
-        match self {
-            RecordError::Invalid(_) => 400,
-            RecordError::NotFound(_) => 404,
-            RecordError::Conflict(_) => 409,
-            RecordError::Timeout(_) | RecordError::Busy(_) => 503,
-            RecordError::Internal(_) => 500,
-        }
-    }
-}
 
 impl From<ExecError> for RecordError {
     fn from(e: ExecError) -> Self {
@@ -83,113 +33,202 @@ impl From<ExecError> for RecordError {
     }
 }
 
-impl From<sea_orm::DbErr> for RecordError {
-    fn from(e: sea_orm::DbErr) -> Self {
-        exec::classify(&e).into()
-    }
-}
-
-/// A typed write of one record.
-#[derive(Debug, Clone)]
-pub enum Op {
-    Insert {
-        set: Vec<(String, Value)>,
-        given_key: Option<Record>,
-    },
-    /// Update (PATCH or PUT) the record whose key is `key`.
-    Update {
-        key: Vec<Value>,
-        key_json: Record,
-        set: Vec<(String, Value)>,
-    },
-    Delete {
-        key: Vec<Value>,
-        key_json: Record,
-    },
-}
-
-/// The outcome of a batch, per record.
-pub struct BatchOutcome {
+/// What a write did: each record's key (or each matched row's), whether it was
+/// committed, and the rows read back (one JSON array per `plan.read_back`, in its
+/// order; empty when nothing was committed).
+pub struct Written {
     pub results: Vec<Result<Record, RecordError>>,
     pub committed: bool,
+    pub rows: Vec<Vec<u8>>,
 }
 
-impl BatchOutcome {
+impl Written {
     pub fn all_ok(&self) -> bool {
         self.results.iter().all(Result::is_ok)
     }
 }
 
-/// Converts a JSON record into typed column values. Unknown fields are an error
-/// (a typo must not be silently dropped).
-pub fn typed_fields(
-    table: &Table,
-    rec: &Map<String, Json>,
-    backend: Backend,
-) -> Result<Vec<(String, Value)>, RecordError> {
-    let mut out = Vec::with_capacity(rec.len());
-    for (name, v) in rec {
-        let Some(col) = table.column(name) else {
-            if table.relation(name).is_some() {
-                return Err(RecordError::Invalid(format!(
-                    "'{name}' is a relation; writing related records in the same request is not supported, write them to their own table."
-                )));
+/// Runs a write plan in one transaction.
+pub async fn run(conn: &DatabaseConnection, plan: &WritePlan) -> Result<Written, ExecError> {
+    let txn = conn.begin().await?;
+    match in_transaction(&txn, plan).await {
+        Ok(w) if w.committed => {
+            txn.commit().await?;
+            Ok(w)
+        }
+        Ok(w) => {
+            txn.rollback().await?;
+            Ok(w)
+        }
+        Err(e) => {
+            // The error is what the client hears; a failed rollback adds nothing.
+            let _ = txn.rollback().await;
+            Err(e)
+        }
+    }
+}
+
+async fn in_transaction(txn: &DatabaseTransaction, plan: &WritePlan) -> Result<Written, ExecError> {
+    let table = &plan.table;
+    let key = &plan.key;
+    let backend = super::backend_of(txn.get_database_backend());
+    match &plan.action {
+        Action::Records { ops, keep_good } => {
+            // Deleted rows are read while they still exist, by the keys named.
+            let before = if plan.action.deletes() {
+                let named: Vec<Record> = ops
+                    .iter()
+                    .filter_map(|o| match o {
+                        Ok(Op::Delete { key_json, .. }) => Some(key_json.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                Some(read_back(txn, plan, &named, backend).await?)
+            } else {
+                None
+            };
+            let results = records(txn, table, key, ops, *keep_good).await?;
+            let ok = results.iter().all(Result::is_ok);
+            if !ok && !keep_good {
+                return Ok(Written {
+                    results,
+                    committed: false,
+                    rows: Vec::new(),
+                });
             }
-            let known: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
-            return Err(RecordError::Invalid(format!(
-                "Unknown field '{name}': table '{}' has {}.",
-                table.name,
-                known.join(", ")
-            )));
-        };
-        let val =
-            value::to_sql(col, v, backend).map_err(|e| RecordError::Invalid(format!("{e}.")))?;
-        out.push((name.clone(), val));
+            let rows = match before {
+                Some(rows) => rows,
+                None => {
+                    let written: Vec<Record> = results
+                        .iter()
+                        .filter_map(|r| r.as_ref().ok().cloned())
+                        .collect();
+                    read_back(txn, plan, &written, backend).await?
+                }
+            };
+            Ok(Written {
+                results,
+                committed: true,
+                rows,
+            })
+        }
+        Action::UpdateMatching { filter, set } => {
+            let keys = lock_matching(txn, table, key, filter).await?;
+            if !set.is_empty() {
+                for by_key in key_chunks(plan, Some(filter), &keys, backend) {
+                    txn.execute(&sql::update(table, set.clone(), &by_key))
+                        .await?;
+                }
+            }
+            let keys: Vec<Record> = keys.iter().map(|k| key_after(table, k, set)).collect();
+            let rows = read_back(txn, plan, &keys, backend).await?;
+            Ok(Written {
+                results: keys.into_iter().map(Ok).collect(),
+                committed: true,
+                rows,
+            })
+        }
+        Action::DeleteMatching { filter } => {
+            let keys = lock_matching(txn, table, key, filter).await?;
+            let rows = read_back(txn, plan, &keys, backend).await?;
+            for by_key in key_chunks(plan, Some(filter), &keys, backend) {
+                txn.execute(&sql::delete(table, &by_key)).await?;
+            }
+            Ok(Written {
+                results: keys.into_iter().map(Ok).collect(),
+                committed: true,
+                rows,
+            })
+        }
+    }
+}
+
+/// The keys of the rows `filter` matches, locked until the transaction ends: a
+/// write by condition changes exactly these rows (see [`key_chunks`]), so what it
+/// reports and reads back is what it changed, even while others write.
+async fn lock_matching(
+    txn: &DatabaseTransaction,
+    table: &Table,
+    key: &[String],
+    filter: &Cond,
+) -> Result<Vec<Record>, ExecError> {
+    let rows = txn.query_all(&sql::lock_keys(table, key, filter)).await?;
+    Ok(key_records(&rows, table, key))
+}
+
+/// `filter` narrowed to the rows with these keys, in chunks under the drivers'
+/// parameter limit: a row that came to match after the keys were read is not
+/// touched.
+fn key_chunks(
+    plan: &WritePlan,
+    filter: Option<&Cond>,
+    keys: &[Record],
+    backend: Backend,
+) -> Vec<Cond> {
+    let tuples = key_tuples(&plan.table, &plan.key, keys, backend);
+    let per_chunk = (exec::KEY_VALUES_PER_STATEMENT / plan.key.len().max(1)).max(1);
+    tuples
+        .chunks(per_chunk)
+        .map(|chunk| {
+            let by_key = Cond::KeyIn {
+                columns: plan.key.clone(),
+                tuples: chunk.to_vec(),
+            };
+            match filter {
+                Some(f) => Cond::all([f.clone(), by_key]),
+                None => by_key,
+            }
+        })
+        .collect()
+}
+
+/// Runs each of `plan.read_back` over the rows with these keys, in chunks that
+/// keep every statement under the drivers' parameter limit, and joins each
+/// plan's chunks into one JSON array.
+async fn read_back(
+    txn: &DatabaseTransaction,
+    plan: &WritePlan,
+    keys: &[Record],
+    backend: Backend,
+) -> Result<Vec<Vec<u8>>, ExecError> {
+    let mut out = Vec::with_capacity(plan.read_back.len());
+    if plan.read_back.is_empty() {
+        return Ok(out);
+    }
+    for read in &plan.read_back {
+        let mut rows = vec![b'['];
+        for by_key in key_chunks(plan, read.filter.as_ref(), keys, backend) {
+            let mut p = read.clone();
+            p.filter = Some(by_key);
+            // Every written row is answered, past `max_records` too.
+            p.limit = None;
+            let json = exec::read_json(txn, &p).await?;
+            append_items(&mut rows, &json);
+        }
+        rows.push(b']');
+        out.push(rows);
     }
     Ok(out)
 }
 
-/// The key of a record as typed values and as JSON, if all key fields are present.
-pub fn record_key(
-    table: &Table,
-    key: &[String],
-    rec: &Map<String, Json>,
-    backend: Backend,
-) -> Result<Option<(Vec<Value>, Record)>, RecordError> {
-    let mut vals = Vec::with_capacity(key.len());
-    let mut json = Map::new();
-    for k in key {
-        let Some(v) = rec.get(k).filter(|v| !v.is_null()) else {
-            return Ok(None);
-        };
-        let col = table
-            .column(k)
-            .ok_or_else(|| RecordError::Invalid(format!("Unknown key field '{k}'.")))?;
-        vals.push(
-            value::to_sql(col, v, backend).map_err(|e| RecordError::Invalid(format!("{e}.")))?,
-        );
-        json.insert(k.clone(), v.clone());
+/// Appends the items of the JSON array `array` to the open array `out`.
+fn append_items(out: &mut Vec<u8>, array: &[u8]) {
+    let inner = array
+        .strip_prefix(b"[")
+        .and_then(|a| a.strip_suffix(b"]"))
+        .unwrap_or_default();
+    if inner.is_empty() {
+        return;
     }
-    Ok(Some((vals, json)))
+    if out.len() > 1 {
+        out.push(b',');
+    }
+    out.extend_from_slice(inner);
 }
 
-fn key_cond(key: &[String], vals: &[Value]) -> Cond {
-    Cond::KeyIn {
-        columns: key.to_vec(),
-        tuples: vec![vals.to_vec()],
-    }
-}
-
-/// Reads the key columns of rows matching `cond`, as JSON records.
-pub async fn keys_matching<C: ConnectionTrait>(
-    conn: &C,
-    table: &Table,
-    key: &[String],
-    cond: &Cond,
-) -> Result<Vec<Record>, ExecError> {
-    let rows = conn.query_all(&sql::select_keys(table, key, cond)).await?;
-    Ok(rows
-        .iter()
+/// Rows whose columns are `key`, in order, as key records.
+fn key_records(rows: &[sea_orm::QueryResult], table: &Table, key: &[String]) -> Vec<Record> {
+    rows.iter()
         .map(|r| {
             key.iter()
                 .enumerate()
@@ -201,24 +240,14 @@ pub async fn keys_matching<C: ConnectionTrait>(
                 })
                 .collect()
         })
-        .collect())
+        .collect()
 }
 
-/// Typed key tuples of JSON key records (for a follow-up `KeyIn`).
-pub fn key_tuples(
-    table: &Table,
-    key: &[String],
-    recs: &[Record],
-    backend: Backend,
-) -> Vec<Vec<Value>> {
-    recs.iter()
-        .filter_map(|r| {
-            record_key(table, key, r, backend)
-                .ok()
-                .flatten()
-                .map(|(v, _)| v)
-        })
-        .collect()
+fn key_cond(key: &[String], vals: &[Value]) -> Cond {
+    Cond::KeyIn {
+        columns: key.to_vec(),
+        tuples: vec![vals.to_vec()],
+    }
 }
 
 async fn apply_one<C: ConnectionTrait>(
@@ -241,22 +270,20 @@ async fn apply_one<C: ConnectionTrait>(
             if !set.is_empty() {
                 let done = conn
                     .execute(&sql::update(table, set.clone(), &cond))
-                    .await?;
+                    .await
+                    .map_err(ExecError::from)?;
                 at_most_one(done.rows_affected(), table, key, key_json)?;
             }
             // The key may have changed with the update.
-            let mut out = key_json.clone();
-            for k in key {
-                if let Some((_, v)) = set.iter().find(|(c, _)| c == k) {
-                    out.insert(k.clone(), sql_value_json(v));
-                }
-            }
-            Ok(out)
+            Ok(key_after(table, key_json, set))
         }
         Op::Delete { key: kv, key_json } => {
             let cond = key_cond(key, kv);
             one_match(conn, table, key, key_json, &cond).await?;
-            let done = conn.execute(&sql::delete(table, &cond)).await?;
+            let done = conn
+                .execute(&sql::delete(table, &cond))
+                .await
+                .map_err(ExecError::from)?;
             at_most_one(done.rows_affected(), table, key, key_json)?;
             Ok(key_json.clone())
         }
@@ -276,7 +303,7 @@ async fn one_match<C: ConnectionTrait>(
 ) -> Result<(), RecordError> {
     let mut q = sql::select_keys(table, key, cond);
     q.limit(2);
-    match conn.query_all(&q).await?.len() {
+    match conn.query_all(&q).await.map_err(ExecError::from)?.len() {
         0 => Err(not_found(table, key_json)),
         1 => Ok(()),
         _ => Err(not_unique(table, key, key_json)),
@@ -324,20 +351,6 @@ fn not_found(table: &Table, key: &Record) -> RecordError {
     ))
 }
 
-/// A bound value back as JSON (for keys the client sent, already typed).
-fn sql_value_json(v: &Value) -> Json {
-    match v {
-        Value::BigInt(Some(i)) => Json::from(*i),
-        Value::Int(Some(i)) => Json::from(*i),
-        Value::Double(Some(f)) => Json::from(*f),
-        Value::String(Some(s)) => Json::String(s.clone()),
-        Value::Bool(Some(b)) => Json::Bool(*b),
-        Value::Uuid(Some(u)) => Json::String(u.to_string()),
-        Value::Decimal(Some(d)) => value::decimal_json(*d),
-        _ => Json::Null,
-    }
-}
-
 /// Inserts one record and returns its key.
 async fn insert_one<C: ConnectionTrait>(
     conn: &C,
@@ -359,7 +372,7 @@ async fn insert_one<C: ConnectionTrait>(
                 &[],
             )
         };
-        let res = conn.execute(&stmt).await?;
+        let res = conn.execute(&stmt).await.map_err(ExecError::from)?;
         if let Some(g) = given {
             return Ok(g.clone());
         }
@@ -388,7 +401,8 @@ async fn insert_rows<C: ConnectionTrait>(
     if first.is_empty() {
         returned.extend(
             conn.query_all(&sql::insert_defaults(&table.name, key))
-                .await?,
+                .await
+                .map_err(ExecError::from)?,
         );
     } else {
         let cols: Vec<String> = first.iter().map(|(c, _)| c.clone()).collect();
@@ -401,38 +415,25 @@ async fn insert_rows<C: ConnectionTrait>(
                 .collect();
             returned.extend(
                 conn.query_all(&sql::insert(table, &cols, values, key))
-                    .await?,
+                    .await
+                    .map_err(ExecError::from)?,
             );
         }
     }
-    Ok(returned
-        .iter()
-        .map(|r| {
-            key.iter()
-                .enumerate()
-                .map(|(i, k)| {
-                    let ty = table
-                        .column(k)
-                        .map_or(crate::catalog::JsonType::String, |c| c.json_type);
-                    (k.clone(), cells::from_row(r, i, ty))
-                })
-                .collect()
-        })
-        .collect())
+    Ok(key_records(&returned, table, key))
 }
 
-/// Runs a batch. `ops` holds each record's typed operation, or the error found
-/// while typing it (reported in place, and failing the batch).
-pub async fn run_batch(
-    conn: &DatabaseConnection,
+/// Runs a batch of records inside `txn`: each record's key, or its error (a
+/// record refused while typed is reported in place). Busy is the one error that
+/// stops the batch: every later record would wait as long again.
+async fn records(
+    txn: &DatabaseTransaction,
     table: &Table,
     key: &[String],
-    ops: Vec<Result<Op, RecordError>>,
+    ops: &[Result<Op, RecordError>],
     keep_good: bool,
-) -> Result<BatchOutcome, ExecError> {
-    let txn = conn.begin().await?;
+) -> Result<Vec<Result<Record, RecordError>>, ExecError> {
     let backend = txn.get_database_backend();
-
     // Fast path: every record is a valid insert with the same columns, nothing to
     // keep separately → one multi-row statement.
     let all_inserts = ops.iter().all(|o| matches!(o, Ok(Op::Insert { .. })));
@@ -452,16 +453,10 @@ pub async fn run_batch(
             match insert_rows(&sp, table, key, &rows).await {
                 Ok(keys) if keys.len() == rows.len() => {
                     sp.commit().await?;
-                    txn.commit().await?;
-                    return Ok(BatchOutcome {
-                        results: keys.into_iter().map(Ok).collect(),
-                        committed: true,
-                    });
+                    return Ok(keys.into_iter().map(Ok).collect());
                 }
                 Err(RecordError::Busy(m)) => {
-                    // Every record would wait as long again: give up at once.
                     let _ = sp.rollback().await;
-                    let _ = txn.rollback().await;
                     return Err(ExecError::Busy(m));
                 }
                 _ => sp.rollback().await?,
@@ -470,29 +465,17 @@ pub async fn run_batch(
     }
 
     let mut results = Vec::with_capacity(ops.len());
-    for op in &ops {
+    for op in ops {
         let r = match op {
             Err(e) => Err(e.clone()),
-            Ok(op) => match one_in_savepoint(&txn, table, key, op).await? {
-                Err(RecordError::Busy(m)) => {
-                    let _ = txn.rollback().await;
-                    return Err(ExecError::Busy(m));
-                }
+            Ok(op) => match one_in_savepoint(txn, table, key, op).await? {
+                Err(RecordError::Busy(m)) => return Err(ExecError::Busy(m)),
                 r => r,
             },
         };
         results.push(r);
     }
-    let ok = results.iter().all(Result::is_ok);
-    if ok || keep_good {
-        txn.commit().await?;
-    } else {
-        txn.rollback().await?;
-    }
-    Ok(BatchOutcome {
-        results,
-        committed: ok || keep_good,
-    })
+    Ok(results)
 }
 
 async fn one_in_savepoint(
@@ -512,37 +495,4 @@ async fn one_in_savepoint(
             Ok(Err(e))
         }
     }
-}
-
-/// Applies `set` to every row matching `cond` in one transaction; returns their keys.
-pub async fn update_matching(
-    conn: &DatabaseConnection,
-    table: &Table,
-    key: &[String],
-    cond: &Cond,
-    set: Vec<(String, Value)>,
-) -> Result<Vec<Record>, ExecError> {
-    let txn = conn.begin().await?;
-    let keys = keys_matching(&txn, table, key, cond).await?;
-    if !keys.is_empty() && !set.is_empty() {
-        txn.execute(&sql::update(table, set, cond)).await?;
-    }
-    txn.commit().await?;
-    Ok(keys)
-}
-
-/// Deletes every row matching `cond` in one transaction; returns their keys.
-pub async fn delete_matching(
-    conn: &DatabaseConnection,
-    table: &Table,
-    key: &[String],
-    cond: &Cond,
-) -> Result<Vec<Record>, ExecError> {
-    let txn = conn.begin().await?;
-    let keys = keys_matching(&txn, table, key, cond).await?;
-    if !keys.is_empty() {
-        txn.execute(&sql::delete(table, cond)).await?;
-    }
-    txn.commit().await?;
-    Ok(keys)
 }

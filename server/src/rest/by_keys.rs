@@ -17,7 +17,6 @@ use crate::catalog::Table;
 use crate::error::{ApiError, ApiResult};
 use crate::query::exec::{self, Record};
 use crate::query::plan::{self, Cond, FieldInput};
-use crate::query::write;
 
 /// The records with these keys (`wanted`: one JSON value per key column, in
 /// `key` order), as the `resource` array of the answer, and how many there are
@@ -54,7 +53,7 @@ pub async fn read(
     let Cond::KeyIn { columns, tuples } = plan::key_in(table, key, wanted, limits.backend)? else {
         return Err(ApiError::internal("key_in gave another condition"));
     };
-    let mut plan = plan::plan_read(table, &input, &svc.runtime.catalog, limits)?;
+    let mut plan = svc.plan().read(table, &input)?;
     plan.filter = Some(Cond::all(plan.filter.take().into_iter().chain([
         Cond::KeyIn {
             columns,
@@ -75,7 +74,7 @@ pub async fn read(
     // in the order read (several for a key that is not unique).
     let mut by_key: HashMap<String, Vec<usize>> = HashMap::with_capacity(records.len());
     for (i, r) in records.iter().enumerate() {
-        if let Ok(Some((values, _))) = write::record_key(table, key, r, limits.backend) {
+        if let Ok(Some((values, _))) = plan::record_key(table, key, r, limits.backend) {
             by_key.entry(format!("{values:?}")).or_default().push(i);
         }
     }

@@ -9,23 +9,15 @@ pub mod read;
 pub mod schema;
 pub mod write;
 
-use std::sync::Arc;
-
 use axum::Json;
 use axum::Router;
-use axum::extract::{FromRequestParts, Path, State};
-use axum::http::request::Parts;
+use axum::extract::{Path, State};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use serde_json::json;
 
 use crate::auth::Caller;
-use crate::catalog::Table;
-use crate::error::{ApiError, ApiResult};
-use crate::query::exec::ExecError;
-use crate::query::plan::{self, Limits, PlanError};
-use crate::query::write::RecordError;
-use crate::services::ServiceRuntime;
+pub use crate::context::Service;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -75,98 +67,8 @@ async fn service_resources(svc: Service) -> Json<serde_json::Value> {
     Json(json!({"resource": [{"name": "_table"}, {"name": "_schema"}]}))
 }
 
-/// The service named in the path, for an authenticated caller. Every data route
-/// takes this, so an unknown service is one 404 sentence everywhere.
-pub struct Service {
-    pub runtime: Arc<ServiceRuntime>,
-    pub caller: Caller,
-}
-
-impl FromRequestParts<AppState> for Service {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let caller = Caller::from_request_parts(parts, state).await?;
-        let name = parts
-            .uri
-            .path()
-            .strip_prefix("/api/v2/")
-            .and_then(|rest| rest.split('/').next())
-            .unwrap_or_default()
-            .to_string();
-        let runtime = state.services.get(&name).ok_or_else(|| {
-            ApiError::not_found(format!(
-                "Service '{name}' does not exist. GET /api/v2 lists the services."
-            ))
-        })?;
-        Ok(Service { runtime, caller })
-    }
-}
-
-impl Service {
-    pub fn limits(&self) -> Limits {
-        Limits {
-            max_records: self.runtime.config.max_records.max(1),
-            backend: crate::query::backend_of(self.runtime.conn.get_database_backend()),
-            budget: plan::Budget {
-                rows: self.runtime.config.max_response_rows(),
-                bytes: self.runtime.config.max_response_bytes(),
-            },
-            max_list_items: self.runtime.config.max_list_items(),
-        }
-    }
-
-    pub fn table(&self, name: &str) -> ApiResult<Arc<Table>> {
-        Ok(plan::table(&self.runtime.catalog, name)?.clone())
-    }
-}
-
 /// The `{table}` (and `{id}`) path segments.
 pub type TablePath = Path<(String, String)>;
-
-impl From<PlanError> for ApiError {
-    fn from(e: PlanError) -> Self {
-        match e {
-            PlanError::Invalid(m) => ApiError::BadRequest(m),
-            PlanError::NotFound(m) => ApiError::NotFound(m),
-        }
-    }
-}
-
-impl From<RecordError> for ApiError {
-    fn from(e: RecordError) -> Self {
-        match e {
-            RecordError::Invalid(m) => ApiError::BadRequest(m),
-            RecordError::NotFound(m) => ApiError::NotFound(m),
-            RecordError::Conflict(m) => ApiError::Conflict {
-                message: m,
-                context: None,
-            },
-            RecordError::Timeout(m) => ApiError::Timeout(m),
-            RecordError::Busy(m) => ApiError::Busy(m),
-            RecordError::Internal(m) => ApiError::Internal(m),
-        }
-    }
-}
-
-impl From<ExecError> for ApiError {
-    fn from(e: ExecError) -> Self {
-        match e {
-            ExecError::Conflict(m) => ApiError::Conflict {
-                message: m,
-                context: None,
-            },
-            ExecError::Invalid(m) => ApiError::BadRequest(m),
-            ExecError::Timeout(m) => ApiError::Timeout(m),
-            ExecError::Busy(m) => ApiError::Busy(m),
-            ExecError::Db(m) => ApiError::Internal(m),
-            ExecError::TooLarge(e) => ApiError::BadRequest(e.to_string()),
-        }
-    }
-}
 
 /// A JSON body with status 200.
 pub fn ok(v: serde_json::Value) -> axum::response::Response {

@@ -34,12 +34,7 @@ pub async fn list_with(svc: Service, table: &str, p: Params) -> ApiResult<Respon
         return by_keys(&svc, &table, &p, &key, &tuples).await;
     }
     let input = read_input(&p, svc.limits().max_list_items)?;
-    let plan = Arc::new(plan::plan_read(
-        &table,
-        &input,
-        &svc.runtime.catalog,
-        svc.limits(),
-    )?);
+    let plan = Arc::new(svc.plan().read(&table, &input)?);
     let rows = svc.runtime.read_json(plan.clone()).await?;
     respond(&svc, &p, Count::Matching(&plan), &table, rows).await
 }
@@ -144,10 +139,7 @@ pub async fn one(
         filter: None,
         ..read_input(&p, limits.max_list_items)?
     };
-    let plan = plan_with_extra(
-        plan::plan_read(&table, &input, &svc.runtime.catalog, limits)?,
-        cond,
-    );
+    let plan = plan_with_extra(svc.plan().read(&table, &input)?, cond);
     let rows = svc.runtime.read_json(Arc::new(plan)).await?;
     if !by_primary_key && exec::records(&rows)?.len() > 1 {
         return Err(ApiError::bad_request(plan::not_unique(&table, &key, &id)));

@@ -1,8 +1,8 @@
 //! POST, PATCH, PUT, DELETE on tables and records.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::query::Backend;
 use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -15,9 +15,10 @@ use super::{Service, ok};
 use crate::catalog::Table;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{AppQuery, JsonBody};
-use crate::query::exec::{self, Record};
-use crate::query::plan::{self, Cond, FieldInput, ReadInput};
-use crate::query::write::{self, BatchOutcome, Op, RecordError};
+use crate::query::Backend;
+use crate::query::exec;
+use crate::query::plan::{self, Action, Cond, FieldInput, Op, ReadInput, Record, RecordError};
+use crate::query::write::{self, Written};
 
 type TablePath = Path<(String, String)>;
 type RecordPath = Path<(String, String, String)>;
@@ -70,69 +71,84 @@ fn single(body: Option<Json>) -> ApiResult<Map<String, Json>> {
     Ok(list.remove(0))
 }
 
-pub(crate) fn writable(svc: &Service, table: &Table) -> ApiResult<()> {
-    if svc.runtime.config.read_only {
-        return Err(ApiError::Forbidden(format!(
-            "Service '{}' is read-only.",
-            svc.runtime.name
-        )));
-    }
-    if table.is_view {
-        return Err(ApiError::bad_request(format!(
-            "'{}' is a view: it can be read, not written.",
-            table.name
-        )));
-    }
-    Ok(())
+/// What every write starts from: a table that may be written, the key its
+/// records are addressed by (`id_field=`), the backend its values are typed
+/// for, and what `fields=` reads back — planned before anything is written, so
+/// a bad `fields=` refuses the request instead of failing after the commit.
+struct Target {
+    table: Arc<Table>,
+    key: Vec<String>,
+    backend: Backend,
+    fields: Option<Fields>,
 }
 
-/// Rejects a bad `fields=` before anything is written: it shapes the answer, which
-/// is built after the commit, too late to refuse the request.
-fn check_fields(svc: &Service, table: &std::sync::Arc<Table>, p: &Params) -> ApiResult<()> {
+/// `fields=` beyond the key: the read of the written rows, and the fields it
+/// answers with (`*` for all).
+struct Fields {
+    read: plan::ReadPlan,
+    wanted: Vec<String>,
+}
+
+fn target(svc: &Service, table: &str, p: &Params) -> ApiResult<Target> {
+    let ctx = svc.plan();
+    let table = ctx.table(table)?.clone();
+    ctx.writable(&table)?;
+    let key = plan::key_columns(&table, p.text("id_field"))?;
+    let fields = fields_read(svc, &table, &key, p)?;
+    Ok(Target {
+        backend: ctx.limits.backend,
+        table,
+        key,
+        fields,
+    })
+}
+
+/// The read of written rows that `fields=` asks for; none when it names only
+/// key fields, which the write itself returns.
+fn fields_read(
+    svc: &Service,
+    table: &Arc<Table>,
+    key: &[String],
+    p: &Params,
+) -> ApiResult<Option<Fields>> {
     let Some(text) = p.text("fields") else {
-        return Ok(());
+        return Ok(None);
     };
     let fields = parse_fields(text)?;
-    if fields
-        .iter()
-        .any(|f| matches!(f, FieldInput::Aggregate { .. }))
-    {
-        return Err(ApiError::bad_request(
-            "fields= on a write takes field names, not aggregates.",
-        ));
+    let mut wanted = Vec::with_capacity(fields.len());
+    for f in &fields {
+        match f {
+            FieldInput::Column(c) => wanted.push(c.clone()),
+            FieldInput::Aggregate { .. } => {
+                return Err(ApiError::bad_request(
+                    "fields= on a write takes field names, not aggregates.",
+                ));
+            }
+        }
+    }
+    let mut read_fields = fields;
+    // The key is read to put each row in its record's place.
+    for k in key {
+        if !wanted.iter().any(|c| c == k || c == "*") {
+            read_fields.push(FieldInput::Column(k.clone()));
+        }
     }
     let input = ReadInput {
-        fields: Some(fields),
+        fields: Some(read_fields),
         ..ReadInput::default()
     };
-    plan::plan_read(table, &input, &svc.runtime.catalog, svc.limits())?;
-    Ok(())
+    // Planned even when only key fields are asked, so that unknown names are refused.
+    let read = svc.plan().read(table, &input)?;
+    if wanted.iter().all(|c| key.contains(c)) {
+        return Ok(None);
+    }
+    Ok(Some(Fields { read, wanted }))
 }
 
 /// Refuses a write of more records than the service takes in one request
 /// (`max_batch_records`), before anything is written: a batch is one
 /// transaction, and on SQLite it holds the write lock until it ends, so a
 /// long one would stall every other write.
-/// What every write starts from: a table that may be written (and whose
-/// `fields=` are valid), the key its records are addressed by (`id_field=`)
-/// and the backend its values are typed for.
-struct Target {
-    table: std::sync::Arc<Table>,
-    key: Vec<String>,
-    backend: crate::query::Backend,
-}
-
-fn target(svc: &Service, table: &str, p: &Params) -> ApiResult<Target> {
-    let table = svc.table(table)?;
-    writable(svc, &table)?;
-    check_fields(svc, &table, p)?;
-    Ok(Target {
-        key: plan::key_columns(&table, p.text("id_field"))?,
-        backend: svc.limits().backend,
-        table,
-    })
-}
-
 fn check_batch(svc: &Service, n: usize, what: &str) -> ApiResult<()> {
     let max = svc.runtime.config.max_batch_records();
     if n as u64 > max {
@@ -143,77 +159,76 @@ fn check_batch(svc: &Service, n: usize, what: &str) -> ApiResult<()> {
     Ok(())
 }
 
-/// Renders a batch: the keys (or `fields=`) of every record, or an error whose
-/// `context.resource` holds each record's key or error.
-/// Runs a batch of record writes in one transaction and answers with their keys
-/// (or `fields=`), or with each record's error.
+/// Plans `action` on the target and runs it.
+async fn execute(svc: &Service, t: &Target, action: Action) -> ApiResult<Written> {
+    let read_back = t.fields.iter().map(|f| f.read.clone()).collect();
+    let plan = svc
+        .plan()
+        .write(&t.table, t.key.clone(), action, read_back)?;
+    Ok(write::run(&svc.runtime.conn, &plan).await?)
+}
+
+/// Runs a batch of records and answers with their keys (or `fields=`), or with
+/// each record's error.
 async fn run_batch(
     svc: &Service,
-    table: &Table,
-    key: &[String],
-    p: &Params,
+    t: &Target,
     mode: BatchMode,
     ops: Vec<Result<Op, RecordError>>,
     status: StatusCode,
 ) -> ApiResult<Response> {
     let keep_good = mode == BatchMode::Continue;
-    let outcome = write::run_batch(&svc.runtime.conn, table, key, ops, keep_good).await?;
-    render(svc, table, key, p, outcome, status).await
-}
-
-async fn render(
-    svc: &Service,
-    table: &Table,
-    key: &[String],
-    p: &Params,
-    outcome: BatchOutcome,
-    status: StatusCode,
-) -> ApiResult<Response> {
-    if outcome.all_ok() {
-        let keys: Vec<Record> = outcome.results.into_iter().filter_map(Result::ok).collect();
-        let resource = with_fields(svc, table, key, keys, p).await?;
+    let written = execute(svc, t, Action::Records { ops, keep_good }).await?;
+    if written.all_ok() {
+        let resource = answer(t, written)?;
         return Ok((status, axum::Json(json!({ "resource": resource }))).into_response());
     }
-    let failed: Vec<usize> = outcome
+    Err(batch_error(written))
+}
+
+/// A batch with failed records: the first record's own error when it was the
+/// only one, else a sentence with each record's key or error in `context`.
+fn batch_error(written: Written) -> ApiError {
+    let failed: Vec<usize> = written
         .results
         .iter()
         .enumerate()
         .filter_map(|(i, r)| r.is_err().then_some(i))
         .collect();
-    if let Some(Err(RecordError::Internal(m))) = outcome
+    if let Some(Err(RecordError::Internal(m))) = written
         .results
         .iter()
         .find(|r| matches!(r, Err(RecordError::Internal(_))))
     {
-        return Err(ApiError::Internal(m.clone()));
+        return ApiError::Internal(m.clone());
     }
-    let all_conflicts = outcome
+    let all_conflicts = written
         .results
         .iter()
         .filter_map(|r| r.as_ref().err())
         .all(|e| e.code() == 409);
-    let context_resource: Vec<Json> = outcome
+    let context_resource: Vec<Json> = written
         .results
         .iter()
         .map(|r| match r {
-            Ok(k) if outcome.committed => Json::Object(k.clone()),
+            Ok(k) if written.committed => Json::Object(k.clone()),
             Ok(_) => Json::Null,
             Err(e) => json!({ "error": { "code": e.code(), "message": e.message() } }),
         })
         .collect();
-    let total = outcome.results.len();
+    let total = written.results.len();
     let first = failed
         .first()
-        .and_then(|i| outcome.results[*i].as_ref().err())
+        .and_then(|i| written.results[*i].as_ref().err())
         .map(RecordError::message)
         .unwrap_or_default()
         .to_string();
     if total == 1
-        && let Some(Err(e)) = outcome.results.into_iter().next()
+        && let Some(Err(e)) = written.results.into_iter().next()
     {
-        return Err(e.into());
+        return e.into();
     }
-    let message = if outcome.committed {
+    let message = if written.committed {
         format!(
             "{} of {total} records failed and were skipped; the others were written (continue=true). First error: {first}",
             failed.len()
@@ -225,104 +240,45 @@ async fn render(
         )
     };
     let context = json!({ "error": failed, "resource": context_resource });
-    Err(if all_conflicts {
+    if all_conflicts {
         ApiError::Conflict {
             message,
             context: Some(context),
         }
     } else {
         ApiError::BadRequestWith { message, context }
-    })
+    }
 }
 
-/// The written records as `fields=` asks (default: their key fields).
-async fn with_fields(
-    svc: &Service,
-    table: &Table,
-    key: &[String],
-    keys: Vec<Record>,
-    p: &Params,
-) -> ApiResult<Vec<Json>> {
-    let Some(fields) = p.text("fields") else {
-        return Ok(keys.into_iter().map(Json::Object).collect());
+/// The written records as `fields=` asks (default: their key fields), in the
+/// order they were written.
+fn answer(t: &Target, written: Written) -> ApiResult<Vec<Json>> {
+    let keys = written.results.into_iter().filter_map(Result::ok);
+    let (Some(fields), Some(rows)) = (&t.fields, written.rows.first()) else {
+        return Ok(keys.map(Json::Object).collect());
     };
-    let fields = parse_fields(fields)?;
-    if fields
-        .iter()
-        .any(|f| matches!(f, FieldInput::Aggregate { .. }))
-    {
-        return Err(ApiError::bad_request(
-            "fields= on a write takes field names, not aggregates.",
-        ));
-    }
-    let only_key = fields
-        .iter()
-        .all(|f| matches!(f, FieldInput::Column(c) if key.contains(c)));
-    if only_key || keys.is_empty() {
-        return Ok(keys.into_iter().map(Json::Object).collect());
-    }
-    let limits = svc.limits();
-    let tuples = write::key_tuples(table, key, &keys, limits.backend);
-    let mut fetch_fields = fields.clone();
-    for k in key {
-        if !fields
-            .iter()
-            .any(|f| matches!(f, FieldInput::Column(c) if c == k || c == "*"))
-        {
-            fetch_fields.push(FieldInput::Column(k.clone()));
-        }
-    }
-    let input = ReadInput {
-        fields: Some(fetch_fields),
-        limit: Some(tuples.len() as u64),
-        ..ReadInput::default()
-    };
-    let table_arc = svc.table(&table.name)?;
-    let mut plan = plan::plan_read(&table_arc, &input, &svc.runtime.catalog, limits)?;
-    // Every written record is answered, however many: max_records caps reads.
-    plan.limit = None;
-    // In chunks, so that a large batch stays under the driver's parameter limit.
-    let per_chunk = (exec::KEY_VALUES_PER_STATEMENT / key.len().max(1)).max(1);
-    let mut rows = Vec::with_capacity(tuples.len());
-    for chunk in tuples.chunks(per_chunk) {
-        plan.filter = Some(Cond::KeyIn {
-            columns: key.to_vec(),
-            tuples: chunk.to_vec(),
-        });
-        let json = svc.runtime.read_json(Arc::new(plan.clone())).await?;
-        rows.extend(exec::records(&json)?);
-    }
-    let wanted: Vec<&str> = fields
-        .iter()
-        .filter_map(|f| match f {
-            FieldInput::Column(c) => Some(c.as_str()),
-            FieldInput::Aggregate { .. } => None,
-        })
-        .collect();
-    // Back in the order of the request, with only the asked fields.
+    let rows = exec::records(rows)?;
     let key_text = |r: &Record| -> Vec<String> {
-        key.iter()
+        t.key
+            .iter()
             .map(|k| r.get(k).map(json_key).unwrap_or_default())
             .collect()
     };
-    let by_key: std::collections::HashMap<Vec<String>, &Record> =
-        rows.iter().map(|r| (key_text(r), r)).collect();
+    let all = fields.wanted.iter().any(|c| c == "*");
+    let mut by_key: HashMap<Vec<String>, Record> =
+        rows.into_iter().map(|r| (key_text(&r), r)).collect();
     Ok(keys
-        .iter()
         .map(|k| {
-            by_key
-                .get(&key_text(k))
-                .map(|r| {
-                    let rec: Record = r
-                        .iter()
-                        .filter(|(name, _)| {
-                            wanted.contains(&"*") || wanted.contains(&name.as_str())
-                        })
-                        .map(|(a, b)| (a.clone(), b.clone()))
-                        .collect();
-                    Json::Object(rec)
-                })
-                .unwrap_or(Json::Object(k.clone()))
+            let rec = match by_key.remove(&key_text(&k)) {
+                Some(mut row) => {
+                    if !all {
+                        row.retain(|name, _| fields.wanted.contains(name));
+                    }
+                    row
+                }
+                None => k,
+            };
+            Json::Object(rec)
         })
         .collect())
 }
@@ -401,63 +357,19 @@ pub async fn create_or_get(
 }
 
 async fn create(svc: Service, table: &str, p: Params, body: Option<Json>) -> ApiResult<Response> {
-    let Target {
-        table,
-        key,
-        backend,
-    } = target(&svc, table, &p)?;
+    let t = target(&svc, table, &p)?;
     let mode = batch_mode(&p)?;
     let records = records(body)?;
     check_batch(&svc, records.len(), "The body holds")?;
     let ops = records
         .iter()
         .map(|r| {
-            let set = write::typed_fields(&table, r, backend)?;
-            let given_key = write::record_key(&table, &key, r, backend)?.map(|(_, j)| j);
+            let set = plan::typed_fields(&t.table, r, t.backend)?;
+            let given_key = plan::record_key(&t.table, &t.key, r, t.backend)?.map(|(_, j)| j);
             Ok(Op::Insert { set, given_key })
         })
         .collect();
-    run_batch(&svc, &table, &key, &p, mode, ops, StatusCode::CREATED).await
-}
-
-/// The SET list of a PATCH (given fields) or PUT (every non-key field: missing
-/// nullable ones become NULL; a missing required one is an error).
-fn set_list(
-    table: &Table,
-    key: &[String],
-    rec: &Map<String, Json>,
-    replace: bool,
-    backend: Backend,
-) -> Result<Vec<(String, sea_query::Value)>, RecordError> {
-    let mut set = write::typed_fields(table, rec, backend)?;
-    if replace {
-        let mut missing = Vec::new();
-        for c in &table.columns {
-            if key.contains(&c.name) || rec.contains_key(&c.name) {
-                continue;
-            }
-            if c.nullable {
-                set.push((
-                    c.name.clone(),
-                    crate::query::value::null_of(c.json_type, backend),
-                ));
-            } else {
-                missing.push(c.name.as_str());
-            }
-        }
-        if !missing.is_empty() {
-            return Err(RecordError::Invalid(format!(
-                "PUT replaces the whole record, and required field(s) {} are missing; use PATCH to change only some fields.",
-                missing.join(", ")
-            )));
-        }
-    }
-    if set.is_empty() {
-        return Err(RecordError::Invalid(
-            "The record names no field to change.".into(),
-        ));
-    }
-    Ok(set)
+    run_batch(&svc, &t, mode, ops, StatusCode::CREATED).await
 }
 
 /// Filter for writes addressed by `ids=` or `filter=`, if either is given.
@@ -509,17 +421,13 @@ async fn update_table(
     body: Option<Json>,
     replace: bool,
 ) -> ApiResult<Response> {
-    let Target {
-        table,
-        key,
-        backend,
-    } = target(&svc, table, &p)?;
-    if let Some(cond) = target_cond(&svc, &table, &key, &p)? {
+    let t = target(&svc, table, &p)?;
+    let (table, key, backend) = (&t.table, &t.key, t.backend);
+    if let Some(filter) = target_cond(&svc, table, key, &p)? {
         let rec = single(body)?;
-        let set = set_list(&table, &key, &rec, replace, backend).map_err(ApiError::from)?;
-        let keys = write::update_matching(&svc.runtime.conn, &table, &key, &cond, set).await?;
-        let resource = with_fields(&svc, &table, &key, keys, &p).await?;
-        return Ok(ok(json!({ "resource": resource })));
+        let set = plan::set_list(table, key, &rec, replace, backend)?;
+        let written = execute(&svc, &t, Action::UpdateMatching { filter, set }).await?;
+        return Ok(ok(json!({ "resource": answer(&t, written)? })));
     }
     let mode = batch_mode(&p)?;
     let records = records(body)?;
@@ -527,66 +435,38 @@ async fn update_table(
     let ops = records
         .iter()
         .map(|r| {
-            let Some((kv, key_json)) = write::record_key(&table, &key, r, backend)? else {
+            let Some((kv, key_json)) = plan::record_key(table, key, r, backend)? else {
                 return Err(RecordError::Invalid(format!(
                     "The record has no key ({}): give it, or address the records with ids= or filter=.",
                     key.join(", ")
                 )));
             };
             let rest: Map<String, Json> = r.iter().filter(|(k, _)| !key.contains(k)).map(|(a, b)| (a.clone(), b.clone())).collect();
-            let set = set_list(&table, &key, &rest, replace, backend)?;
+            let set = plan::set_list(table, key, &rest, replace, backend)?;
             Ok(Op::Update { key: kv, key_json, set })
         })
         .collect();
-    run_batch(&svc, &table, &key, &p, mode, ops, StatusCode::OK).await
+    run_batch(&svc, &t, mode, ops, StatusCode::OK).await
 }
 
-/// A by-id write returns the record's key (or `fields=`) as an object, not a list.
-async fn one_record(
-    svc: &Service,
-    table: &Table,
-    key: &[String],
-    p: &Params,
-    op: Result<Op, RecordError>,
-) -> ApiResult<Response> {
-    let outcome = write::run_batch(&svc.runtime.conn, table, key, vec![op], false).await?;
-    let rec = match outcome.results.into_iter().next() {
-        Some(Ok(rec)) => rec,
-        Some(Err(e)) => return Err(e.into()),
-        None => return Err(ApiError::internal("a one-record batch returned nothing")),
-    };
-    let mut list = with_fields(svc, table, key, vec![rec], p).await?;
-    Ok(ok(list.pop().unwrap_or(Json::Null)))
-}
-
-fn id_key(
-    table: &Table,
-    key: &[String],
-    id: &str,
-    backend: Backend,
-) -> ApiResult<(Vec<sea_query::Value>, Record)> {
-    let parts = plan::split_id(key, id)?;
-    let rec: Map<String, Json> = key.iter().cloned().zip(parts).collect();
-    match write::record_key(table, key, &rec, backend).map_err(ApiError::from)? {
-        Some((vals, _)) => {
-            // Answer with typed JSON (5, not "5").
-            let json: Record = key
-                .iter()
-                .zip(&vals)
-                .map(|(k, v)| (k.clone(), typed_json(v, rec.get(k))))
-                .collect();
-            Ok((vals, json))
-        }
-        None => Err(ApiError::bad_request("The id is empty.")),
+/// A by-id write answers with the record's key (or `fields=`) as an object, not a list.
+async fn one_record(svc: &Service, t: &Target, op: Result<Op, RecordError>) -> ApiResult<Response> {
+    let written = execute(
+        svc,
+        t,
+        Action::Records {
+            ops: vec![op],
+            keep_good: false,
+        },
+    )
+    .await?;
+    if let Some(Err(e)) = written.results.first() {
+        return Err(e.clone().into());
     }
-}
-
-fn typed_json(v: &sea_query::Value, fallback: Option<&Json>) -> Json {
-    match v {
-        sea_query::Value::BigInt(Some(i)) => json!(i),
-        sea_query::Value::Double(Some(f)) => json!(f),
-        sea_query::Value::Bool(Some(b)) => json!(b),
-        _ => fallback.cloned().unwrap_or(Json::Null),
+    let mut list = answer(t, written)?;
+    match list.pop() {
+        Some(rec) => Ok(ok(rec)),
+        None => Err(ApiError::internal("a one-record batch returned nothing")),
     }
 }
 
@@ -616,15 +496,11 @@ async fn by_id_update(
     body: Option<Json>,
     replace: bool,
 ) -> ApiResult<Response> {
-    let Target {
-        table,
-        key,
-        backend,
-    } = target(&svc, table, &p)?;
-    let (kv, key_json) = id_key(&table, &key, id, backend)?;
+    let t = target(&svc, table, &p)?;
+    let (kv, key_json) = plan::id_key(&t.table, &t.key, id, t.backend)?;
     let mut rec = single(body)?;
     // A key in the body must name the same record as the URL.
-    for k in &key {
+    for k in &t.key {
         if let Some(v) = rec.remove(k)
             && !v.is_null()
             && json_key(&v) != key_json.get(k).map(json_key).unwrap_or_default()
@@ -635,12 +511,12 @@ async fn by_id_update(
             )));
         }
     }
-    let op = set_list(&table, &key, &rec, replace, backend).map(|set| Op::Update {
+    let op = plan::set_list(&t.table, &t.key, &rec, replace, t.backend).map(|set| Op::Update {
         key: kv,
         key_json,
         set,
     });
-    one_record(&svc, &table, &key, &p, op).await
+    one_record(&svc, &t, op).await
 }
 
 pub async fn delete_one(
@@ -649,27 +525,10 @@ pub async fn delete_one(
     AppQuery(q): AppQuery<Vec<(String, String)>>,
 ) -> ApiResult<Response> {
     let p = Params::from(q);
-    let Target {
-        table,
-        key,
-        backend,
-    } = target(&svc, &table, &p)?;
-    let (kv, key_json) = id_key(&table, &key, &id, backend)?;
-    // fields= on a delete shows the record as it was.
-    let before = with_fields(&svc, &table, &key, vec![key_json.clone()], &p).await?;
-    let outcome = write::run_batch(
-        &svc.runtime.conn,
-        &table,
-        &key,
-        vec![Ok(Op::Delete { key: kv, key_json })],
-        false,
-    )
-    .await?;
-    match outcome.results.into_iter().next() {
-        Some(Ok(_)) => Ok(ok(before.into_iter().next().unwrap_or(Json::Null))),
-        Some(Err(e)) => Err(e.into()),
-        None => Err(ApiError::internal("a one-record batch returned nothing")),
-    }
+    let t = target(&svc, &table, &p)?;
+    let (kv, key_json) = plan::id_key(&t.table, &t.key, &id, t.backend)?;
+    // fields= on a delete shows the record as it was: read back before it goes.
+    one_record(&svc, &t, Ok(Op::Delete { key: kv, key_json })).await
 }
 
 pub async fn delete_many(
@@ -687,21 +546,11 @@ async fn delete_table(
     p: Params,
     body: Option<Json>,
 ) -> ApiResult<Response> {
-    let Target {
-        table,
-        key,
-        backend,
-    } = target(&svc, table, &p)?;
-    if let Some(cond) = target_cond(&svc, &table, &key, &p)? {
-        let before = if p.text("fields").is_some() {
-            let keys = write::keys_matching(&svc.runtime.conn, &table, &key, &cond).await?;
-            Some(with_fields(&svc, &table, &key, keys, &p).await?)
-        } else {
-            None
-        };
-        let keys = write::delete_matching(&svc.runtime.conn, &table, &key, &cond).await?;
-        let resource = before.unwrap_or_else(|| keys.into_iter().map(Json::Object).collect());
-        return Ok(ok(json!({ "resource": resource })));
+    let t = target(&svc, table, &p)?;
+    let (table, key, backend) = (&t.table, &t.key, t.backend);
+    if let Some(filter) = target_cond(&svc, table, key, &p)? {
+        let written = execute(&svc, &t, Action::DeleteMatching { filter }).await?;
+        return Ok(ok(json!({ "resource": answer(&t, written)? })));
     }
     if body.is_none() {
         return Err(ApiError::bad_request(
@@ -713,7 +562,7 @@ async fn delete_table(
     check_batch(&svc, records.len(), "The body holds")?;
     let ops = records
         .iter()
-        .map(|r| match write::record_key(&table, &key, r, backend)? {
+        .map(|r| match plan::record_key(table, key, r, backend)? {
             Some((kv, key_json)) => Ok(Op::Delete { key: kv, key_json }),
             None => Err(RecordError::Invalid(format!(
                 "The record has no key ({}).",
@@ -721,7 +570,7 @@ async fn delete_table(
             ))),
         })
         .collect();
-    run_batch(&svc, &table, &key, &p, mode, ops, StatusCode::OK).await
+    run_batch(&svc, &t, mode, ops, StatusCode::OK).await
 }
 
 #[cfg(test)]
