@@ -289,6 +289,12 @@ impl TestServer {
         })
     }
 
+    /// The suite's own connection to the service's database, for a test that
+    /// plays another writer (a transaction holding rows while a request runs).
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
     /// A path (and query) in the suite's names, in the dataset's.
     pub fn path(&self, path: &str) -> String {
         match &self.names {
