@@ -12,7 +12,9 @@ use apiforge_tests::{Backend, TestServer};
 
 /// A new artist named `name`; its id.
 async fn artist(s: &TestServer, name: &str) -> i64 {
-    let (st, body) = s.post("/chinook/_table/Artist", json!({ "Name": name })).await;
+    let (st, body) = s
+        .post("/chinook/_table/Artist", json!({ "Name": name }))
+        .await;
     assert_eq!(st, StatusCode::CREATED, "{body}");
     body["resource"][0]["ArtistId"]
         .as_i64()
@@ -21,7 +23,9 @@ async fn artist(s: &TestServer, name: &str) -> i64 {
 
 /// An id no artist has.
 async fn free_id(s: &TestServer) -> i64 {
-    s.sql_count("SELECT MAX(\"ArtistId\") FROM \"Artist\"").await + 1000
+    s.sql_count("SELECT MAX(\"ArtistId\") FROM \"Artist\"")
+        .await
+        + 1000
 }
 
 fn data<'a>(s: &TestServer, body: &'a Value, key: &str) -> &'a Value {

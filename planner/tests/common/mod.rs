@@ -8,7 +8,7 @@
 //! the ones clients send in `related=`.
 //!
 //! Each test binary uses a part of this module.
-#![allow(dead_code, clippy::unwrap_used)]
+#![allow(dead_code, unused_macros, clippy::unwrap_used)]
 
 use std::sync::Arc;
 
@@ -274,14 +274,25 @@ pub fn plan(backend: Backend, table: &str, input: &ReadInput) -> ReadPlan {
 
 pub fn plan_with(limits: Limits, table: &str, input: &ReadInput) -> ReadPlan {
     let catalog = catalog(limits.backend);
-    let t = plan::table(&catalog, table).unwrap().clone();
-    plan::plan_read(&t, input, &catalog, limits)
+    let ctx = context(&catalog, limits);
+    let t = ctx.table(table).unwrap().clone();
+    ctx.read(&t, input)
         .unwrap_or_else(|e| panic!("reading {table} should plan: {e}"))
 }
 
 /// The fixture's table `name` (on SQLite, unless the backend matters).
 pub fn table_of(backend: Backend, name: &str) -> Arc<Table> {
-    plan::table(&catalog(backend), name).unwrap().clone()
+    catalog(backend).table(name).unwrap().clone()
+}
+
+/// The planning context of a writable service over `catalog`.
+pub fn context(catalog: &Catalog, limits: Limits) -> plan::Context<'_> {
+    plan::Context {
+        catalog,
+        limits,
+        service: "chinook",
+        read_only: false,
+    }
 }
 
 /// A result row over plain JSON values: what a driver hands the document.
