@@ -18,11 +18,9 @@ use async_graphql::parser::types::{
 use async_graphql::{Positioned, Value as GqlValue, Variables};
 use serde_json::Value as Json;
 
-use super::mutate;
-use super::schema::{FieldKind, GraphCatalog, ObjectInfo, Root};
+use super::schema::{FieldKind, GraphCatalog, ObjectInfo};
 use crate::context::Service;
 use crate::error::ApiError;
-use crate::query::document::{first_record, write_str};
 use crate::query::filter::{CmpOp, Expr, Ident, Literal};
 use crate::query::plan::{AggFunc, FieldInput, OrderInput, ReadInput, ShapeItem};
 
@@ -245,68 +243,6 @@ impl<'d> Operation<'d> {
             .filter(|v| *v != GqlValue::Null)
     }
 
-    /// Runs every root field and writes `{"data":{…}}` (or the errors).
-    pub async fn run(&self, svc: &Service, gql: &GraphCatalog) -> Result<Vec<u8>, FieldError> {
-        let root_type = match self.op.ty {
-            OperationType::Mutation => "Mutation",
-            _ => "Query",
-        };
-        let mut out = Vec::with_capacity(256);
-        out.extend_from_slice(b"{\"data\":{");
-        for (n, f) in self
-            .fields(&[&self.op.selection_set.node], Some(root_type))
-            .iter()
-            .enumerate()
-        {
-            let key = f.key();
-            let fail = |error: ApiError| FieldError {
-                path: vec![key.to_owned()],
-                error: Box::new(error),
-            };
-            if n > 0 {
-                out.push(b',');
-            }
-            write_str(key, &mut out);
-            out.push(b':');
-            let name = f.name();
-            if name == "__typename" {
-                write_str(root_type, &mut out);
-                continue;
-            }
-            match gql.roots.get(name) {
-                Some(Root::List(ty)) => {
-                    let info = object(gql, ty).map_err(fail)?;
-                    let input = self.list_input(gql, ty, f).map_err(fail)?;
-                    out.extend_from_slice(&read(svc, info, &input).await.map_err(fail)?);
-                }
-                Some(Root::ByPk(ty)) => {
-                    let info = object(gql, ty).map_err(fail)?;
-                    let mut input = self.selection_input(gql, ty, f)?;
-                    input.filter = Some(self.key_filter(info, f.field, None).map_err(fail)?);
-                    input.limit = Some(1);
-                    let rows = read(svc, info, &input).await.map_err(fail)?;
-                    out.extend_from_slice(first_record(&rows).unwrap_or(b"null"));
-                }
-                Some(Root::Aggregate(ty)) => {
-                    let info = object(gql, ty).map_err(fail)?;
-                    let json = self.aggregate(svc, info, ty, f).await.map_err(fail)?;
-                    out.extend_from_slice(json.as_bytes());
-                }
-                Some(root) => {
-                    let json = mutate::run(self, svc, gql, root, f).await.map_err(fail)?;
-                    out.extend_from_slice(&json);
-                }
-                None => {
-                    return Err(fail(ApiError::bad_request(format!(
-                        "Unknown field '{name}' on type '{root_type}'."
-                    ))));
-                }
-            }
-        }
-        out.extend_from_slice(b"}}");
-        Ok(out)
-    }
-
     /// `key column = value` for each key column, the values taken from `f`'s
     /// arguments of the same names, or from `given` (`pk_columns: {…}`).
     pub(super) fn key_filter(
@@ -332,7 +268,7 @@ impl<'d> Operation<'d> {
     }
 
     /// A list field's arguments and selection.
-    fn list_input(
+    pub(super) fn list_input(
         &self,
         gql: &GraphCatalog,
         ty: &str,
@@ -423,7 +359,7 @@ impl<'d> Operation<'d> {
     }
 
     /// `T_aggregate(where:) { count sum { c } avg { c } min { c } max { c } }`.
-    async fn aggregate(
+    pub(super) async fn aggregate(
         &self,
         svc: &Service,
         info: &ObjectInfo,
@@ -513,7 +449,11 @@ pub(super) fn object<'g>(gql: &'g GraphCatalog, ty: &str) -> Result<&'g ObjectIn
         .ok_or_else(|| ApiError::bad_request(format!("Unknown type '{ty}'.")))
 }
 
-async fn read(svc: &Service, info: &ObjectInfo, input: &ReadInput) -> Result<Vec<u8>, ApiError> {
+pub(super) async fn read(
+    svc: &Service,
+    info: &ObjectInfo,
+    input: &ReadInput,
+) -> Result<Vec<u8>, ApiError> {
     let plan = svc.plan().read(&info.table, input)?;
     Ok(svc.runtime.read_json(Arc::new(plan)).await?)
 }

@@ -16,6 +16,7 @@ pub mod graphiql;
 pub mod guard;
 pub mod mutate;
 pub mod names;
+pub mod root;
 pub mod schema;
 
 use std::sync::Arc;
@@ -352,7 +353,7 @@ async fn run(
     }) {
         return Answer::error(StatusCode::OK, &message);
     }
-    match op.run(svc, gql).await {
+    match root::run(&op, svc, gql).await {
         Ok(body) => Answer {
             status: StatusCode::OK,
             body,
