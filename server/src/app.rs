@@ -146,7 +146,6 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartError> {
         secret: Arc::new(secret),
         settings: Arc::new(settings.clone()),
         auth: crate::auth::Guards::new(settings),
-        test_limit: admin::test_limit::TestLimit::new(settings.test_per_minute),
     });
     if let (Some(email), Some(password)) = (&settings.admin_email, &settings.admin_password) {
         let created = admin::bootstrap::ensure_admin(&state.system, email, password)

@@ -8,7 +8,6 @@
 pub mod bootstrap;
 pub mod service;
 pub mod session;
-pub mod test_limit;
 
 use axum::Router;
 use axum::routing::{get, post};

@@ -719,7 +719,7 @@ pub async fn test(
     RequireAdmin(admin): RequireAdmin,
     AppJson(body): AppJson<Value>,
 ) -> ApiResult<Json<Value>> {
-    state.test_limit.check(&admin)?;
+    state.auth.test_limit.check(&admin)?;
     let mut spec = spec_for_create(parse_body(body)?, false)?;
     spec.is_active = true;
     let opened = open(&state.settings, &spec).await?;
