@@ -9,6 +9,7 @@ pub mod config;
 pub mod connect;
 pub mod redact;
 pub mod sqlite_path;
+pub mod target;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
