@@ -77,9 +77,11 @@ pub enum Target {
     },
 }
 
+/// Boxed: the drivers' options are large beside a SQLite path, and a
+/// `Target` lives only while a service opens.
 pub enum ServerOptions {
-    Postgres(PgConnectOptions),
-    Mysql(MySqlConnectOptions),
+    Postgres(Box<PgConnectOptions>),
+    Mysql(Box<MySqlConnectOptions>),
 }
 
 impl Target {
@@ -145,7 +147,7 @@ impl Target {
             if let Some(tls) = tls {
                 o = o.ssl_mode(tls.postgres());
             }
-            (port, ServerOptions::Postgres(o))
+            (port, ServerOptions::Postgres(Box::new(o)))
         } else {
             let Some(database) = database else {
                 return Err(BadConfig(
@@ -166,7 +168,7 @@ impl Target {
             if let Some(tls) = tls {
                 o = o.ssl_mode(tls.mysql());
             }
-            (port, ServerOptions::Mysql(o))
+            (port, ServerOptions::Mysql(Box::new(o)))
         };
         Ok(Target::Server {
             host,
@@ -203,7 +205,7 @@ impl Target {
             } => {
                 // Logging every statement costs measurable throughput; request
                 // tracing already records what matters.
-                let mut options = options.clone().disable_statement_logging();
+                let mut options = PgConnectOptions::clone(options).disable_statement_logging();
                 // The server enforces it even if the client stops waiting.
                 if let Some(ms) = shape.statement_timeout {
                     options = options.options([("statement_timeout", ms.to_string())]);
@@ -225,7 +227,7 @@ impl Target {
                 options: ServerOptions::Mysql(options),
                 ..
             } => {
-                let options = options.clone().disable_statement_logging();
+                let options = MySqlConnectOptions::clone(options).disable_statement_logging();
                 let mut pool = shape.options::<sqlx::MySql>();
                 if let Some(ms) = shape.statement_timeout {
                     // MariaDB's max_statement_time (seconds) covers every
