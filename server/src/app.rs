@@ -175,6 +175,8 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
         .merge(rest::router())
         .merge(crate::graphql::router())
         .fallback(not_found)
+        // axum's limit, not tower-http's `RequestBodyLimit`: that one refuses
+        // every request whose Content-Length is over, even where no body is read.
         .layer(DefaultBodyLimit::max(settings.max_body_bytes))
         .layer(Extension(BodyLimit(settings.max_body_bytes)))
         // Its plain 503 becomes our envelope in `envelope_errors`.
