@@ -7,11 +7,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Router};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 use sea_orm_migration::MigratorTrait;
+use tower_http::timeout::TimeoutLayer;
 use tracing::Instrument;
 
 use crate::auth::jwt::JwtKeys;
@@ -146,7 +148,6 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartError> {
         secret: Arc::new(secret),
         settings: Arc::new(settings.clone()),
         auth: crate::auth::Guards::new(settings),
-        test_limit: admin::test_limit::TestLimit::new(settings.test_per_minute),
     });
     if let (Some(email), Some(password)) = (&settings.admin_email, &settings.admin_password) {
         let created = admin::bootstrap::ensure_admin(&state.system, email, password)
@@ -165,16 +166,23 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartError> {
 
 /// The whole HTTP surface.
 pub fn router(state: AppState, settings: &Settings) -> Router {
+    let refusals = Refusals {
+        body_limit: settings.max_body_bytes,
+        request_timeout: Duration::from_secs(settings.request_timeout.max(1)),
+    };
     let mut app = Router::new()
         .nest("/api/v2/system", admin::router())
         .merge(rest::router())
         .merge(crate::graphql::router())
         .fallback(not_found)
+        // axum's limit, not tower-http's `RequestBodyLimit`: that one refuses
+        // every request whose Content-Length is over, even where no body is read.
         .layer(DefaultBodyLimit::max(settings.max_body_bytes))
         .layer(Extension(BodyLimit(settings.max_body_bytes)))
-        .layer(middleware::from_fn_with_state(
-            Duration::from_secs(settings.request_timeout.max(1)),
-            time_limit,
+        // Its plain 503 becomes our envelope in `envelope_errors`.
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            refusals.request_timeout,
         ));
     // Outside the timeout and the handlers (a refused request costs nothing), inside
     // the request context (a 429 still carries its request id).
@@ -182,10 +190,7 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
         app = app.layer(middleware::from_fn_with_state(limit, rate_limit::enforce));
     }
     let app = app
-        .layer(middleware::from_fn_with_state(
-            BodyLimit(settings.max_body_bytes),
-            envelope_errors,
-        ))
+        .layer(middleware::from_fn_with_state(refusals, envelope_errors))
         .layer(middleware::from_fn(request_context));
     security_headers(app).with_state(state)
 }
@@ -212,11 +217,19 @@ fn security_headers<S: Clone + Send + Sync + 'static>(app: Router<S>) -> Router<
     ))
 }
 
-/// Turns the refusals that axum and hyper write as plain text (a path segment
-/// that is not UTF-8, a body over the limit, a body that is not JSON, an
-/// unknown method) into the error envelope, with a sentence of ours: clients
-/// read `error.message`, and axum's text names Rust types.
-async fn envelope_errors(State(limit): State<BodyLimit>, req: Request, next: Next) -> Response {
+/// What the sentences of [`envelope_errors`] need to say.
+#[derive(Debug, Clone, Copy)]
+struct Refusals {
+    body_limit: usize,
+    request_timeout: Duration,
+}
+
+/// Turns the refusals that axum, hyper and tower-http write as plain text (a
+/// path segment that is not UTF-8, a body over the limit, a body that is not
+/// JSON, an unknown method, the request timeout) into the error envelope,
+/// with a sentence of ours: clients read `error.message`, and axum's text
+/// names Rust types.
+async fn envelope_errors(State(refusals): State<Refusals>, req: Request, next: Next) -> Response {
     let resp = next.run(req).await;
     let status = resp.status();
     if !(status.is_client_error() || status.is_server_error())
@@ -227,7 +240,14 @@ async fn envelope_errors(State(limit): State<BodyLimit>, req: Request, next: Nex
     let (parts, body) = resp.into_parts();
     // axum's rejection texts are a line; anything longer is not one of them.
     let text = axum::body::to_bytes(body, 4096).await.unwrap_or_default();
-    let err = ApiError::from_plain(status, &String::from_utf8_lossy(&text), limit.0);
+    let err = match status {
+        // The only plain 503 is the timeout layer's (its body is empty).
+        StatusCode::SERVICE_UNAVAILABLE => ApiError::Timeout(format!(
+            "The request took longer than {} s and was stopped; ask for less (a narrower filter=, a smaller limit=, fewer related=).",
+            refusals.request_timeout.as_secs()
+        )),
+        _ => ApiError::from_plain(status, &String::from_utf8_lossy(&text), refusals.body_limit),
+    };
     let mut out = err.into_response();
     // Keep what the refusal said besides its body (`Allow` on a 405).
     for (name, value) in &parts.headers {
@@ -241,19 +261,6 @@ async fn envelope_errors(State(limit): State<BodyLimit>, req: Request, next: Nex
     out
 }
 
-/// Stops a request past `request_timeout` with a 503 in the error envelope
-/// (tower-http's timeout answers an empty body).
-async fn time_limit(State(limit): State<Duration>, req: Request, next: Next) -> Response {
-    match tokio::time::timeout(limit, next.run(req)).await {
-        Ok(resp) => resp,
-        Err(_) => ApiError::Timeout(format!(
-            "The request took longer than {} s and was stopped; ask for less (a narrower filter=, a smaller limit=, fewer related=).",
-            limit.as_secs()
-        ))
-        .into_response(),
-    }
-}
-
 async fn not_found() -> ApiError {
     ApiError::not_found(
         "There is nothing at this path. The API lives under /api/v2 (GET /api/v2 lists the services).",
@@ -262,6 +269,12 @@ async fn not_found() -> ApiError {
 
 /// Gives each request an id (from `X-Request-Id` or new), echoes it in the response,
 /// and makes it visible to error rendering and logs.
+///
+/// Written here rather than with tower-http's `SetRequestId`/`PropagateRequestId`:
+/// those keep any id the client sends, of any length, where ours must be 1 to 64
+/// characters (or is replaced), and the id must also be in scope as
+/// [`REQUEST_ID`] for the error envelope and in the request's log span, which
+/// this middleware does anyway; echoing the header is then one line.
 async fn request_context(req: Request, next: Next) -> Response {
     let id = req
         .headers()
@@ -385,10 +398,51 @@ pub async fn spawn(settings: Settings) -> Result<Spawned, StartError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use std::ffi::OsStr;
+    use std::time::Duration;
 
-    use super::log_colours;
+    use axum::Router;
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use axum::middleware;
+    use axum::routing::get;
+    use serde_json::Value;
+    use tower::ServiceExt;
+    use tower_http::timeout::TimeoutLayer;
+
+    use super::{Refusals, envelope_errors, log_colours};
+
+    #[tokio::test]
+    async fn a_request_past_the_timeout_is_a_503_in_the_envelope() {
+        let refusals = Refusals {
+            body_limit: 1024,
+            request_timeout: Duration::from_millis(50),
+        };
+        let app = Router::new()
+            .route(
+                "/",
+                get(|| async {
+                    tokio::time::sleep(Duration::from_secs(10)).await;
+                    "late"
+                }),
+            )
+            .layer(TimeoutLayer::with_status_code(
+                StatusCode::SERVICE_UNAVAILABLE,
+                refusals.request_timeout,
+            ))
+            .layer(middleware::from_fn_with_state(refusals, envelope_errors));
+        let resp = app.oneshot(Request::new(Body::empty())).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let bytes = axum::body::to_bytes(resp.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        let body: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(body["error"]["code"], 503);
+        let message = body["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains("was stopped; ask for less"), "{message}");
+    }
 
     #[test]
     fn colours_only_on_a_terminal_without_no_color() {

@@ -4,9 +4,10 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
-use crate::admin::test_limit::TestLimit;
+use crate::auth::admins::AdminCache;
 use crate::auth::jwt::JwtKeys;
 use crate::auth::secret::SecretBox;
+use crate::auth::{Guards, Sessions};
 use crate::config::Settings;
 use crate::services::Registry;
 
@@ -38,8 +39,20 @@ pub struct Shared {
     pub secret: Arc<SecretBox>,
     /// As loaded at startup (limits read by request paths).
     pub settings: Arc<Settings>,
-    /// Login throttle, password-check bound, known admins.
-    pub auth: crate::auth::Guards,
-    /// `service/_test` calls per admin (`settings.test_per_minute`).
-    pub test_limit: TestLimit,
+    /// Login throttle, password-check bound, known admins, `_test` allowance.
+    pub auth: Guards,
+}
+
+impl Sessions for AppState {
+    fn jwt(&self) -> &JwtKeys {
+        &self.jwt
+    }
+
+    fn admins(&self) -> &AdminCache {
+        &self.auth.admins
+    }
+
+    fn system(&self) -> &DatabaseConnection {
+        &self.system
+    }
 }

@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use apiforge::admin::test_limit::TestLimit;
 use apiforge::admin::{self, bootstrap};
 use apiforge::auth::AuthError;
 use apiforge::auth::jwt::JwtKeys;
@@ -57,7 +56,6 @@ fn state_on(db: sea_orm::DatabaseConnection, dir: PathBuf) -> AppState {
         secret: Arc::new(secret),
         auth: apiforge::auth::Guards::new(&settings),
         settings: Arc::new(settings),
-        test_limit: TestLimit::new(0),
     })
 }
 

@@ -9,8 +9,10 @@ use sea_orm::{
 };
 use tokio::task::JoinSet;
 
-use super::AdminError;
-use super::service::{ServiceSpec, create_many, open, runtime, spec_from_row};
+use super::error::AdminError;
+use super::service::open::{open, runtime};
+use super::service::spec::{ServiceSpec, spec_from_row, validate_spec};
+use super::service::store::create_many;
 use super::session::normalize_email;
 use crate::auth::password;
 use crate::log_text::escaped;
@@ -87,7 +89,7 @@ pub async fn load_services(state: &AppState) -> Result<usize, AdminError> {
         .await?;
     let mut tasks = JoinSet::new();
     for row in rows {
-        let spec = match spec_from_row(state, &row) {
+        let spec = match spec_from_row(&state.secret, &row) {
             Ok(spec) => spec,
             Err(e) => {
                 tracing::warn!(service = %escaped(&row.name), error = %escaped(&e.to_string()), "service skipped");
@@ -105,7 +107,11 @@ pub async fn load_services(state: &AppState) -> Result<usize, AdminError> {
         match joined {
             Ok((id, spec, Ok(opened))) => {
                 tracing::info!(service = %escaped(&spec.name), tables = opened.tables(), "service loaded");
-                state.services.insert(runtime(id, &spec, opened));
+                state
+                    .services
+                    .write()
+                    .await
+                    .insert(runtime(id, &spec, opened));
                 loaded += 1;
             }
             Ok((_, spec, Err(e))) => {
@@ -134,9 +140,13 @@ pub async fn register_service(
         .await?;
     if let Some(row) = existing {
         if row.is_active && state.services.get(&row.name).is_none() {
-            let spec = spec_from_row(state, &row)?;
+            let spec = spec_from_row(&state.secret, &row)?;
             let opened = open(&state.settings, &spec).await?;
-            state.services.insert(runtime(row.id, &spec, opened));
+            state
+                .services
+                .write()
+                .await
+                .insert(runtime(row.id, &spec, opened));
         }
         return Ok(row);
     }
@@ -148,7 +158,7 @@ pub async fn register_service(
         config,
         is_active: true,
     };
-    super::service::validate_spec(&spec)?;
+    validate_spec(&spec)?;
     let mut rows = create_many(state, vec![spec]).await.map_err(|(_, e)| e)?;
     rows.pop()
         .ok_or_else(|| AdminError::Internal("a created service was not returned".into()))

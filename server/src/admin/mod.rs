@@ -1,83 +1,21 @@
 //! The `system` service: admin session and services CRUD, mounted by the app at
 //! `/api/v2/system`.
 //!
-//! Every route but login takes [`RequireAdmin`]. Errors are [`AdminError`]s that
-//! become the common envelope; database constraint violations become 409 rather
-//! than 500, because two admins racing for one name is not a bug.
+//! Every route but login takes [`RequireAdmin`]. Errors are [`AdminError`]s
+//! (`error.rs`) that become the common envelope.
 
 pub mod bootstrap;
+pub mod error;
 pub mod service;
 pub mod session;
-pub mod test_limit;
 
 use axum::Router;
 use axum::routing::{get, post};
-use sea_orm::{DbErr, SqlErr};
 use serde_json::{Value, json};
 
-use crate::auth::secret::SecretError;
-use crate::auth::{AuthError, RequireAdmin};
-use crate::error::ApiError;
-use crate::services::sqlite_path::SqlitePathError;
+pub use self::error::AdminError;
+use crate::auth::RequireAdmin;
 use crate::state::AppState;
-
-#[derive(Debug, thiserror::Error)]
-pub enum AdminError {
-    #[error(transparent)]
-    Auth(#[from] AuthError),
-    /// 400: the request is wrong in a way the sentence explains.
-    #[error("{0}")]
-    Invalid(String),
-    /// 400: the service's database could not be opened (the sentence says why).
-    #[error("{0}")]
-    Connect(String),
-    /// 400: a SQLite service's file is one no service may use.
-    #[error(transparent)]
-    SqlitePath(#[from] SqlitePathError),
-    #[error("{0}")]
-    NotFound(String),
-    #[error("{0}")]
-    Conflict(String),
-    #[error(transparent)]
-    Secret(#[from] SecretError),
-    #[error("system database error: {0}")]
-    Db(#[from] DbErr),
-    #[error("{0}")]
-    Internal(String),
-}
-
-impl From<AdminError> for ApiError {
-    fn from(e: AdminError) -> Self {
-        match e {
-            AdminError::Auth(a) => a.into(),
-            AdminError::Invalid(m) | AdminError::Connect(m) => ApiError::BadRequest(m),
-            AdminError::SqlitePath(e) => ApiError::BadRequest(e.to_string()),
-            AdminError::NotFound(m) => ApiError::NotFound(m),
-            AdminError::Conflict(m) => ApiError::Conflict {
-                message: m,
-                context: None,
-            },
-            // Decryption failing is an operator problem the admin can fix (restore
-            // the key, or send the password again): say so instead of a bare 500.
-            AdminError::Secret(s @ SecretError::Decrypt) => ApiError::BadRequest(format!(
-                "{s}; send the service's password again (PATCH its config.password) or restore the old key"
-            )),
-            AdminError::Secret(s) => ApiError::internal(s),
-            AdminError::Db(db) => match db.sql_err() {
-                Some(SqlErr::UniqueConstraintViolation(_)) => ApiError::Conflict {
-                    message: "this conflicts with an existing record: a name that must be unique is already taken".into(),
-                    context: None,
-                },
-                Some(SqlErr::ForeignKeyConstraintViolation(_)) => ApiError::Conflict {
-                    message: "this refers to a record that does not exist, or is still referred to by another".into(),
-                    context: None,
-                },
-                _ => ApiError::internal(db),
-            },
-            AdminError::Internal(m) => ApiError::Internal(m),
-        }
-    }
-}
 
 /// The routes of the `system` service, relative to `/api/v2/system`.
 pub fn router() -> Router<AppState> {

@@ -7,7 +7,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::AdminError;
+use super::error::AdminError;
 use crate::auth::throttle::PeerIp;
 use crate::auth::{AuthError, Caller, RequireAdmin};
 use crate::error::ApiResult;

@@ -8,16 +8,17 @@ pub mod admins;
 pub mod jwt;
 pub mod password;
 pub mod secret;
+pub mod test_limit;
 pub mod throttle;
 
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use chrono::{DateTime, Utc};
+use sea_orm::DatabaseConnection;
 
 use crate::config::Settings;
 use crate::error::ApiError;
-use crate::state::AppState;
 
 const LOGIN_HINT: &str = "POST /api/v2/system/admin/session to get one";
 
@@ -82,11 +83,14 @@ impl From<AuthError> for ApiError {
     }
 }
 
-/// The state behind logins and sessions, one per server (`Shared::auth`).
+/// The state behind logins and sessions, and the limits on what a session
+/// may do how often; one per server (`Shared::auth`).
 pub struct Guards {
     pub password_checks: password::PasswordChecks,
     pub throttle: throttle::LoginThrottle,
     pub admins: admins::AdminCache,
+    /// `service/_test` calls per admin (`settings.test_per_minute`).
+    pub test_limit: test_limit::TestLimit,
 }
 
 impl Guards {
@@ -95,8 +99,21 @@ impl Guards {
             password_checks: password::PasswordChecks::new(settings.password_checks),
             throttle: throttle::LoginThrottle::new(settings.login_failures, settings.login_window),
             admins: admins::AdminCache::default(),
+            test_limit: test_limit::TestLimit::new(settings.test_per_minute),
         }
     }
+}
+
+/// What checking a session needs of the server's state. The state implements
+/// it (`state.rs`), so the extractors below work on it without this module
+/// depending on the state, which itself holds this module's keys and guards.
+pub trait Sessions: Send + Sync {
+    /// Verifies tokens' signatures and knows the revoked ones.
+    fn jwt(&self) -> &jwt::JwtKeys;
+    /// Whether a token's admin still exists.
+    fn admins(&self) -> &admins::AdminCache;
+    /// Where the admins are stored.
+    fn system(&self) -> &DatabaseConnection;
 }
 
 /// An authenticated caller.
@@ -167,17 +184,16 @@ fn credentials(parts: &Parts) -> Option<Credentials<'_>> {
 }
 
 /// A token's signature is not enough: its admin must still exist.
-async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Caller>, AuthError> {
+async fn authenticate(parts: &Parts, state: &impl Sessions) -> Result<Option<Caller>, AuthError> {
     match credentials(parts) {
         None => Ok(None),
         Some(Credentials::Malformed(e)) => Err(e),
         Some(Credentials::ApiKey) => Err(AuthError::ApiKeysDisabled),
         Some(Credentials::Session(token)) => {
-            let claims = state.jwt.verify(token)?;
+            let claims = state.jwt().verify(token)?;
             state
-                .auth
-                .admins
-                .check(&state.system, claims.sub, &claims.email)
+                .admins()
+                .check(state.system(), claims.sub, &claims.email)
                 .await?;
             Ok(Some(Caller::Admin {
                 id: claims.sub,
@@ -193,7 +209,7 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Caller>,
 /// verify the token once.
 async fn cached_or_authenticate(
     parts: &mut Parts,
-    state: &AppState,
+    state: &impl Sessions,
 ) -> Result<Option<Caller>, AuthError> {
     if let Some(c) = parts.extensions.get::<Caller>() {
         return Ok(Some(c.clone()));
@@ -205,25 +221,22 @@ async fn cached_or_authenticate(
     Ok(caller)
 }
 
-impl FromRequestParts<AppState> for Caller {
+impl<S: Sessions> FromRequestParts<S> for Caller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         cached_or_authenticate(parts, state)
             .await?
             .ok_or_else(|| AuthError::Missing.into())
     }
 }
 
-impl OptionalFromRequestParts<AppState> for Caller {
+impl<S: Sessions> OptionalFromRequestParts<S> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(
         parts: &mut Parts,
-        state: &AppState,
+        state: &S,
     ) -> Result<Option<Self>, Self::Rejection> {
         Ok(cached_or_authenticate(parts, state).await?)
     }
@@ -234,15 +247,11 @@ impl OptionalFromRequestParts<AppState> for Caller {
 #[derive(Debug, Clone)]
 pub struct RequireAdmin(pub Caller);
 
-impl FromRequestParts<AppState> for RequireAdmin {
+impl<S: Sessions> FromRequestParts<S> for RequireAdmin {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let caller =
-            <Caller as FromRequestParts<AppState>>::from_request_parts(parts, state).await?;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let caller = <Caller as FromRequestParts<S>>::from_request_parts(parts, state).await?;
         if !caller.is_admin() {
             return Err(ApiError::Forbidden(
                 "only an admin session may use the system service".into(),

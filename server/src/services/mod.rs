@@ -3,11 +3,13 @@
 //! The registry is an `ArcSwap` of an immutable map, so the request path takes a
 //! snapshot without locking, and admin changes (create, update, delete, refresh)
 //! build a new map and swap it in: a new service answers at once, no restart.
+//! Changes take turns through the registry's [`Writer`].
 
 pub mod config;
 pub mod connect;
 pub mod redact;
 pub mod sqlite_path;
+pub mod target;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -65,9 +67,13 @@ impl ServiceRuntime {
     }
 }
 
+/// The live services by name. Reads take a snapshot and never wait; changes
+/// go through a [`Writer`], one at a time.
 #[derive(Default)]
 pub struct Registry {
     services: ArcSwap<BTreeMap<String, Arc<ServiceRuntime>>>,
+    /// Whose turn it is to change `services` (see [`Registry::write`]).
+    turn: tokio::sync::Mutex<()>,
 }
 
 impl Registry {
@@ -79,23 +85,37 @@ impl Registry {
         self.services.load().values().cloned().collect()
     }
 
+    /// Waits until no one else is changing the registry. The writer is held
+    /// across the whole of a change that must agree with something stored
+    /// elsewhere (the admin API stores a service's row, then swaps its
+    /// runtime), so two such changes cannot interleave and leave the registry
+    /// matching a row that is no longer the last stored.
+    pub async fn write(&self) -> Writer<'_> {
+        Writer {
+            services: &self.services,
+            _turn: self.turn.lock().await,
+        }
+    }
+}
+
+/// The one holder of the right to change a [`Registry`].
+pub struct Writer<'a> {
+    services: &'a ArcSwap<BTreeMap<String, Arc<ServiceRuntime>>>,
+    _turn: tokio::sync::MutexGuard<'a, ()>,
+}
+
+impl Writer<'_> {
     /// Adds or replaces a service (a refresh replaces it with a new catalog).
     pub fn insert(&self, service: ServiceRuntime) {
-        let service = Arc::new(service);
-        self.services.rcu(|map| {
-            let mut map = BTreeMap::clone(map);
-            map.insert(service.name.clone(), service.clone());
-            map
-        });
+        let mut map = BTreeMap::clone(&self.services.load());
+        map.insert(service.name.clone(), Arc::new(service));
+        self.services.store(Arc::new(map));
     }
 
     pub fn remove(&self, name: &str) -> Option<Arc<ServiceRuntime>> {
-        let mut removed = None;
-        self.services.rcu(|map| {
-            let mut map = BTreeMap::clone(map);
-            removed = map.remove(name);
-            map
-        });
+        let mut map = BTreeMap::clone(&self.services.load());
+        let removed = map.remove(name);
+        self.services.store(Arc::new(map));
         removed
     }
 }

@@ -12,7 +12,7 @@ use std::num::NonZeroU32;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
-use crate::auth::Caller;
+use super::Caller;
 use crate::error::ApiError;
 
 pub struct TestLimit {

@@ -1,0 +1,180 @@
+//! `/service`: the admin API over services. The handlers parse, call the spec
+//! (`spec.rs`: what a service body means), open the database (`open.rs`) and
+//! store the result (`store.rs`: rows and the registry kept in step).
+
+pub mod open;
+pub mod spec;
+pub mod store;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use entity::service;
+use sea_orm::{EntityTrait, QueryOrder};
+use serde_json::{Value, json};
+
+use self::spec::{Edit, parse_body, render, spec_for_create, spec_for_edit, spec_from_row};
+use crate::admin::error::AdminError;
+use crate::auth::RequireAdmin;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::AppJson;
+use crate::state::AppState;
+
+/// Tags an error of a multi-record request with the record it is about.
+fn at_record(index: usize, total: usize, e: AdminError) -> ApiError {
+    let api: ApiError = e.into();
+    if total <= 1 {
+        return api;
+    }
+    let context = json!({ "index": index });
+    match api {
+        ApiError::BadRequest(m) => ApiError::BadRequestWith {
+            message: format!("service #{} of {total}: {m}", index + 1),
+            context,
+        },
+        ApiError::Conflict { message, .. } => ApiError::Conflict {
+            message: format!("service #{} of {total}: {message}", index + 1),
+            context: Some(context),
+        },
+        other => other,
+    }
+}
+
+pub async fn list(State(state): State<AppState>, _admin: RequireAdmin) -> ApiResult<Json<Value>> {
+    let rows = service::Entity::find()
+        .order_by_asc(service::Column::Id)
+        .all(&state.system)
+        .await
+        .map_err(AdminError::from)?;
+    Ok(Json(
+        json!({ "resource": rows.iter().map(render).collect::<Vec<_>>() }),
+    ))
+}
+
+/// One object in → one object out; `{"resource":[…]}` in → `{"resource":[…]}` out.
+pub async fn create(
+    State(state): State<AppState>,
+    _admin: RequireAdmin,
+    AppJson(body): AppJson<Value>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let (records, batch) = match body {
+        Value::Object(mut m) if m.contains_key("resource") => match m.remove("resource") {
+            Some(Value::Array(items)) => (items, true),
+            _ => {
+                return Err(ApiError::bad_request(
+                    "\"resource\" must be an array of services",
+                ));
+            }
+        },
+        single => (vec![single], false),
+    };
+    if records.is_empty() {
+        return Err(ApiError::bad_request(
+            "\"resource\" is empty: nothing to create",
+        ));
+    }
+    let total = records.len();
+    let mut specs = Vec::with_capacity(total);
+    for (i, record) in records.into_iter().enumerate() {
+        let spec = parse_body(record)
+            .and_then(|b| spec_for_create(b, true))
+            .map_err(|e| at_record(i, total, e))?;
+        specs.push(spec);
+    }
+    let rows = store::create_many(&state, specs)
+        .await
+        .map_err(|(i, e)| at_record(i, total, e))?;
+    let body = if batch {
+        json!({ "resource": rows.iter().map(render).collect::<Vec<_>>() })
+    } else {
+        rows.first().map(render).unwrap_or(Value::Null)
+    };
+    Ok((StatusCode::CREATED, Json(body)))
+}
+
+pub async fn get_one(
+    State(state): State<AppState>,
+    _admin: RequireAdmin,
+    Path(key): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let row = store::find(&state.system, &key).await?;
+    Ok(Json(render(&row)))
+}
+
+/// PUT: see [`Edit::Replace`].
+pub async fn replace(
+    State(state): State<AppState>,
+    _admin: RequireAdmin,
+    Path(key): Path<String>,
+    AppJson(body): AppJson<Value>,
+) -> ApiResult<Json<Value>> {
+    edit(&state, &key, body, Edit::Replace).await
+}
+
+/// PATCH: see [`Edit::Merge`].
+pub async fn update(
+    State(state): State<AppState>,
+    _admin: RequireAdmin,
+    Path(key): Path<String>,
+    AppJson(body): AppJson<Value>,
+) -> ApiResult<Json<Value>> {
+    edit(&state, &key, body, Edit::Merge).await
+}
+
+async fn edit(state: &AppState, key: &str, body: Value, how: Edit) -> ApiResult<Json<Value>> {
+    let row = store::find(&state.system, key).await?;
+    let spec = spec_for_edit(&state.secret, &row, parse_body(body)?, how)?;
+    let stored = store::update(state, row, spec).await?;
+    Ok(Json(render(&stored)))
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    _admin: RequireAdmin,
+    Path(key): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let row = store::find(&state.system, &key).await?;
+    store::delete(&state, &row).await?;
+    Ok(Json(json!({ "id": row.id })))
+}
+
+/// Checks a definition by opening it; stores nothing, echoes nothing back.
+/// Its sentences tell a closed port from an open one that is not a database,
+/// which makes it a port scanner: calls are limited per admin
+/// (`test_per_minute`).
+pub async fn test(
+    State(state): State<AppState>,
+    RequireAdmin(admin): RequireAdmin,
+    AppJson(body): AppJson<Value>,
+) -> ApiResult<Json<Value>> {
+    state.auth.test_limit.check(&admin)?;
+    let mut spec = spec_for_create(parse_body(body)?, false)?;
+    spec.is_active = true;
+    let opened = open::open(&state.settings, &spec).await?;
+    let tables = opened.tables();
+    opened.close().await;
+    Ok(Json(json!({
+        "success": true,
+        "message": format!("Connected: {tables} tables found"),
+    })))
+}
+
+/// Re-reads the database schema (after a migration of the service's database).
+pub async fn refresh(
+    State(state): State<AppState>,
+    _admin: RequireAdmin,
+    Path(key): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let row = store::find(&state.system, &key).await?;
+    if !row.is_active {
+        return Err(ApiError::bad_request(format!(
+            "the service '{}' is not active: activate it with PATCH {{\"is_active\": true}}",
+            row.name
+        )));
+    }
+    let spec = spec_from_row(&state.secret, &row)?;
+    let opened = open::open(&state.settings, &spec).await?;
+    let tables = opened.tables();
+    store::swap_if_unchanged(&state, &row, &spec, opened).await?;
+    Ok(Json(json!({ "success": true, "tables": tables })))
+}
