@@ -1,80 +1,97 @@
 #!/usr/bin/env bash
 # Two builds of apiforge side by side on the same machine, in one run: each
-# serves its own copy of the demo, and wrk loads them in turn (A, B, A, B, …),
-# so that a noisy machine weighs on both alike.
+# serves its own copy of the dataset, and wrk loads them in turn (A, B, A, B, …),
+# so that a noisy machine weighs on both alike. Builds nothing: give it two binaries.
 #
 #   bash bench/ab.sh OLD_BINARY NEW_BINARY     # e.g. a release build of main and of a branch
 #   RUNS=3 DURATION=10s WORKLOADS="W1 W2 W4" bash bench/ab.sh a b
+#   BACKEND=postgres bash bench/ab.sh a b      # the same against a PostgreSQL service
 #
-# Workloads as in bench/run.sh: W1 list with a filter, W2 one record, W3 nested
-# relations, W4 = W1 and W5 = W3 as GraphQL. Prints the median req/s of each and
-# the ratio B/A.
+# BACKEND=sqlite (default): each binary runs `serve --demo` (its own SQLite Chinook).
+# BACKEND=postgres: one throwaway PostgreSQL as in bench/pg.sh (initdb in a temp
+# folder on PG_PORT, Chinook_PostgreSql.sql loaded; needs the postgresql package),
+# both binaries run `serve` and get it as service `chinook` (pool POOL=16) through
+# the admin API; the workloads use its names (track, track_id).
+#
+# Workloads as in bench/run.sh and bench/pg.sh (defined in bench/lib.sh): W1 list
+# with a filter, W2 one record, W3 nested relations, W4 = W1 and W5 = W3 as GraphQL.
+# Each is first requested once on both sides and must answer 200 (GraphQL: data, no
+# errors). Prints the median req/s of each and the ratio B/A. Errors under load
+# (non-2xx answers; for GraphQL also 200s holding "errors", counted by the wrk script)
+# are listed per run, the side shows ERR instead of its median, and the exit code is 1.
+# Ports: A_PORT=18090, B_PORT=18091, PG_PORT=18092.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 
-A_BIN=${1:?usage: bench/ab.sh OLD_BINARY NEW_BINARY}
-B_BIN=${2:?usage: bench/ab.sh OLD_BINARY NEW_BINARY}
+usage="usage: [BACKEND=sqlite|postgres] bench/ab.sh OLD_BINARY NEW_BINARY"
+A_BIN=${1:?$usage}
+B_BIN=${2:?$usage}
+BACKEND=${BACKEND:-sqlite}
 RUNS=${RUNS:-3}
 DURATION=${DURATION:-10s}
 THREADS=${THREADS:-2}
 CONNS=${CONNS:-32}
 WORKLOADS=${WORKLOADS:-W1 W2 W3 W4 W5}
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+A_PORT=${A_PORT:-18090}
+B_PORT=${B_PORT:-18091}
+PG_PORT=${PG_PORT:-18092}
+POOL=${POOL:-16}
+for bin in "$A_BIN" "$B_BIN"; do [ -x "$bin" ] || { echo "not an executable: $bin" >&2; exit 1; }; done
+for w in $WORKLOADS; do [[ $w == W[1-5] ]] || { echo "unknown workload $w (W1–W5)" >&2; exit 1; }; done
+case $BACKEND in sqlite | postgres) NAMES=$BACKEND ;; *) echo "$usage" >&2; exit 1 ;; esac
+need_wrk
 
 WORK=$(mktemp -d)
-PIDS=()
-cleanup() { kill "${PIDS[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK"; }
-trap cleanup EXIT
+trap bench_cleanup EXIT
 
-# start NAME BINARY PORT → the server's pid in PIDS, its token in $WORK/NAME.token
-start() {
-  local name=$1 bin=$2 port=$3
-  APIFORGE_ADMIN_EMAIL=bench@example.com APIFORGE_ADMIN_PASSWORD=bench-password APIFORGE_LOG=warn \
-    "$bin" serve --demo --bind "127.0.0.1:$port" --data-dir "$WORK/$name" >"$WORK/$name.log" 2>&1 &
-  PIDS+=($!)
-  for _ in $(seq 1 150); do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/api/v2")" != 000 ] && break
-    sleep 0.2
+if [ "$BACKEND" = postgres ]; then
+  pg_start
+  serve A "$A_BIN" "$A_PORT"
+  serve B "$B_BIN" "$B_PORT"
+  add_pg_service "$A_PORT" "$(cat "$WORK/A.token")"
+  add_pg_service "$B_PORT" "$(cat "$WORK/B.token")"
+else
+  serve A "$A_BIN" "$A_PORT" --demo
+  serve B "$B_BIN" "$B_PORT" --demo
+fi
+gql_bodies
+port() { if [ "$1" = A ]; then echo "$A_PORT"; else echo "$B_PORT"; fi; }
+
+bad=0
+for w in $WORKLOADS; do
+  for side in A B; do
+    why=$(check_wl "$(port $side)" "$(cat "$WORK/$side.token")" "$w")
+    [ -z "$why" ] || { echo "$w on $side $why" >&2; bad=1; }
   done
-  curl -s -X POST "http://127.0.0.1:$port/api/v2/system/admin/session" -H 'Content-Type: application/json' \
-    -d '{"email":"bench@example.com","password":"bench-password"}' \
-    | sed -n 's/.*"session_token":"\([^"]*\)".*/\1/p' >"$WORK/$name.token"
-  [ -s "$WORK/$name.token" ] || { echo "$name did not log in:"; cat "$WORK/$name.log"; exit 1; }
-}
-start A "$A_BIN" 18090
-start B "$B_BIN" 18091
+done
+[ "$bad" = 0 ] || exit 1
 
-path() {
-  case $1 in
-    W1) echo "/api/v2/chinook/_table/Track?filter=GenreId%3D1&order=TrackId&limit=100" ;;
-    W2) echo "/api/v2/chinook/_table/Track/1000" ;;
-    W3) echo "/api/v2/chinook/_table/Album?limit=50&order=AlbumId&related=Artist_by_ArtistId,Track_by_AlbumId" ;;
-    W4 | W5) echo "/api/v2/chinook/graphql" ;;
-  esac
-}
-gql_body() { printf 'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = %s\n' "'$1'" >"$WORK/$2.lua"; }
-gql_body '{"query":"{ Track(where: {GenreId: {_eq: 1}}, order_by: [{TrackId: asc}], limit: 100) { TrackId Name AlbumId MediaTypeId GenreId Composer Milliseconds Bytes UnitPrice } }"}' W4
-gql_body '{"query":"{ Album(limit: 50, order_by: [{AlbumId: asc}]) { AlbumId Title ArtistId Artist_by_ArtistId { ArtistId Name } Track_by_AlbumId { TrackId Name AlbumId MediaTypeId GenreId Composer Milliseconds Bytes UnitPrice } } }"}' W5
-
-load() {
-  wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" "$@" | awk '
-    /Non-2xx/ { bad = $NF } /^Requests\/sec/ { rps = $2 }
-    END { if (bad > 0) { print "non-2xx responses: " bad > "/dev/stderr"; exit 1 } printf "%.0f\n", rps }'
-}
-median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-
+echo "backend $BACKEND$([ "$BACKEND" = postgres ] && echo " (pool $POOL)"); wrk -t$THREADS -c$CONNS -d$DURATION; median of $RUNS; A = $A_BIN, B = $B_BIN"
 printf '%-4s %12s %12s %7s   (runs A | B)\n' wl "A req/s" "B req/s" "B/A"
+failed=
 for w in $WORKLOADS; do
   : >"$WORK/$w.A"; : >"$WORK/$w.B"
+  mapfile -t extra < <(wl_args "$w")
   for _ in $(seq 1 "$RUNS"); do
     for side in A B; do
-      port=18090; [ $side = B ] && port=18091
-      args=(-H "Authorization: Bearer $(cat "$WORK/$side.token")")
-      [[ $w == W4 || $w == W5 ]] && args+=(-s "$WORK/$w.lua")
-      load "${args[@]}" "http://127.0.0.1:$port$(path "$w")" >>"$WORK/$w.$side"
+      wrk_run -H "Authorization: Bearer $(cat "$WORK/$side.token")" "${extra[@]}" \
+        "http://127.0.0.1:$(port $side)$(wl_path "$w")" >>"$WORK/$w.$side"
+      pid=${PIDS[0]}; [ $side = A ] || pid=${PIDS[1]}
+      kill -0 "$pid" 2>/dev/null || { echo "$side stopped during $w:" >&2; tail -n 20 "$WORK/$side.log" >&2; exit 1; }
     done
   done
-  a=$(median <"$WORK/$w.A"); b=$(median <"$WORK/$w.B")
-  printf '%-4s %12s %12s %7.3f   (%s| %s)\n' "$w" "$a" "$b" "$(awk -v a="$a" -v b="$b" 'BEGIN { print b / a }')" \
-    "$(tr '\n' ' ' <"$WORK/$w.A")" "$(tr '\n' ' ' <"$WORK/$w.B")"
+  # A side with errors in any run has no median: errors must not look fast.
+  med() { if awk '$2 > 0 { e = 1 } END { exit !e }' "$1"; then echo ERR; else cut -d' ' -f1 "$1" | median; fi; }
+  runs() { awk '{ printf "%s%s ", $1, ($2 > 0 ? "(" $2 " errors)" : "") }' "$1"; }
+  a=$(med "$WORK/$w.A"); b=$(med "$WORK/$w.B")
+  if [ "$a" = ERR ] || [ "$b" = ERR ]; then ratio=-; failed+=" $w"; else ratio=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.3f", b / a }'); fi
+  printf '%-4s %12s %12s %7s   (%s| %s)\n' "$w" "$a" "$b" "$ratio" "$(runs "$WORK/$w.A")" "$(runs "$WORK/$w.B")"
 done
+if [ -n "$failed" ]; then
+  echo "errors under load (non-2xx, or GraphQL errors) in:$failed" >&2
+  for side in A B; do
+    [ ! -s "$WORK/$side.log" ] || { echo "--- last lines of $side's log:" >&2; tail -n 5 "$WORK/$side.log" >&2; }
+  done
+  exit 1
+fi

@@ -8,9 +8,13 @@
 #
 # Starts a throwaway PostgreSQL (initdb in a temp folder, loopback port) loaded
 # with tests/fixtures/chinook/Chinook_PostgreSql.sql, and stops it after. Needs the
-# postgresql package (initdb, postgres, psql, pgbench) and wrk.
+# postgresql package (initdb, postgres, psql, pgbench) and wrk. Builds the current
+# tree (cargo build --release) unless BIN=path/to/apiforge is given. Shares its
+# PostgreSQL, server and workload code with bench/ab.sh through bench/lib.sh;
+# `BACKEND=postgres bash bench/ab.sh OLD NEW` compares two builds on the same setup.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 
 RUNS=${RUNS:-3}
 DURATION=${DURATION:-10s}
@@ -21,56 +25,28 @@ PORT=${PORT:-18090}
 PG_PORT=${PG_PORT:-18091}
 # The service's pool; pgbench holds one connection per client (-c).
 POOL=${POOL:-16}
+NAMES=postgres
 
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
-PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
-command -v pgbench >/dev/null || [ -x "$PGBIN/pgbench" ] || { apt-get update -qq && apt-get install -y -qq postgresql; PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1); }
-PGBENCH=$(command -v pgbench || echo "$PGBIN/pgbench")
-
-cargo build --release -q -p apiforge
-BIN=target/release/apiforge
+need_wrk
+if [ -z "${BIN:-}" ]; then
+  cargo build --release -q -p apiforge
+  BIN=target/release/apiforge
+fi
 WORK=$(mktemp -d)
-chmod 755 "$WORK"
-AS_PG=()
-if [ "$(id -u)" = 0 ]; then AS_PG=(runuser -u postgres --); chown postgres "$WORK"; fi
-cleanup() {
-  kill "${SRV:-}" 2>/dev/null || true
-  "${AS_PG[@]}" "$PGBIN/pg_ctl" -D "$WORK/pg" -m immediate stop >/dev/null 2>&1 || true
-  wait 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+trap bench_cleanup EXIT
 
-"${AS_PG[@]}" "$PGBIN/initdb" -D "$WORK/pg" -U postgres --auth=trust --no-locale -E UTF8 --no-sync >/dev/null
-"${AS_PG[@]}" "$PGBIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg.log" -w \
-  -o "-p $PG_PORT -k $WORK -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=256MB" start >/dev/null
-PSQL=(psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -X -q -v ON_ERROR_STOP=1)
-"${PSQL[@]}" -f tests/fixtures/chinook/Chinook_PostgreSql.sql >/dev/null 2>&1
-"${PSQL[@]}" -d chinook -c "VACUUM ANALYZE" >/dev/null
+pg_start
+serve server "$BIN" "$PORT"
+SRV=${PIDS[0]}
+TOKEN=$(cat "$WORK/server.token")
+add_pg_service "$PORT" "$TOKEN"
 
-APIFORGE_ADMIN_EMAIL=bench@example.com APIFORGE_ADMIN_PASSWORD=bench-password APIFORGE_LOG=warn \
-  "$BIN" serve --bind "127.0.0.1:$PORT" --data-dir "$WORK/data" >"$WORK/server.log" 2>&1 &
-SRV=$!
-for _ in $(seq 1 150); do
-  [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/api/v2")" != 000 ] && break
-  kill -0 "$SRV" 2>/dev/null || { cat "$WORK/server.log"; exit 1; }
-  sleep 0.2
-done
-TOKEN=$(curl -s -X POST "http://127.0.0.1:$PORT/api/v2/system/admin/session" -H 'Content-Type: application/json' \
-  -d '{"email":"bench@example.com","password":"bench-password"}' | python3 -c 'import sys,json; print(json.load(sys.stdin)["session_token"])')
-curl -sf -X POST "http://127.0.0.1:$PORT/api/v2/system/service" -H "Authorization: Bearer $TOKEN" \
-  -H 'Content-Type: application/json' \
-  -d "{\"name\":\"chinook\",\"type\":\"postgres\",\"config\":{\"host\":\"127.0.0.1\",\"port\":$PG_PORT,\"database\":\"chinook\",\"username\":\"postgres\",\"pool_size\":$POOL}}" >/dev/null
-
-A="http://127.0.0.1:$PORT/api/v2/chinook/_table"
-declare -A URL=(
-  [W1]="$A/track?filter=genre_id%3D1&order=track_id&limit=100"
-  [W2]="$A/track/1000"
-  [W3]="$A/album?limit=50&order=album_id&related=artist_by_artist_id,track_by_album_id"
-)
-for w in W1 W2 W3; do
-  code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "${URL[$w]}")
-  [ "$code" = 200 ] || { echo "$w answered $code"; exit 1; }
+declare -A URL
+for w in W1 W2 W3; do URL[$w]="http://127.0.0.1:$PORT$(wl_path $w)"; done
+gql_bodies
+for w in W1 W2 W3 W4 W5; do
+  why=$(check_wl "$PORT" "$TOKEN" "$w")
+  [ -z "$why" ] || { echo "$w $why"; exit 1; }
 done
 
 # The statements apiforge runs for each workload (one pgbench transaction =
@@ -90,15 +66,15 @@ SELECT $(echo "$TRACK" | sed 's/"track"\."\([a-z_]*\)"/"track"."\1" AS "\1"/g'),
 SQL
 
 load() {
-  wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" -H "Authorization: Bearer $TOKEN" "$1" | awk '
-    /Non-2xx/ { bad = $NF } /^Requests\/sec/ { rps = $2 }
-    END { if (bad > 0) { print "non-2xx responses: " bad > "/dev/stderr"; exit 1 } printf "%.0f\n", rps }'
+  local out
+  out=$(wrk_run -H "Authorization: Bearer $TOKEN" "$1")
+  [ "${out#* }" = 0 ] || { echo "non-2xx responses or GraphQL errors: ${out#* }" >&2; exit 1; }
+  echo "${out% *}"
 }
 bench() {
   "$PGBENCH" -h 127.0.0.1 -p "$PG_PORT" -U postgres -n -M "$2" -c "$CONNS" -j "$THREADS" -T "$SECONDS_" \
     -f "$1" chinook 2>/dev/null | awk '/^tps/ { printf "%.0f\n", $3 }'
 }
-median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
 echo "wrk -t$THREADS -c$CONNS -d$DURATION vs pgbench -c $CONNS -j $THREADS -T $SECONDS_ (simple | -M prepared); apiforge pool $POOL; median of $RUNS"
 printf '%-4s %12s %12s %7s %12s %7s\n' wl apiforge_rps pgbench_tps ratio prepared_tps ratio
@@ -118,22 +94,13 @@ done
 echo "targets (apiforge / pgbench as given): W2 >= 0.5, W1 >= 0.4"
 
 # W4 = W1 and W5 = W3 as GraphQL, each interleaved with its REST twin.
-G="http://127.0.0.1:$PORT/api/v2/chinook/graphql"
-gql_body() { printf 'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = %s\n' "'$1'" >"$WORK/$2.lua"; }
-COLS="track_id name album_id media_type_id genre_id composer milliseconds bytes unit_price"
-gql_body "{\"query\":\"{ track(where: {genre_id: {_eq: 1}}, order_by: [{track_id: asc}], limit: 100) { $COLS } }\"}" W4
-gql_body "{\"query\":\"{ album(limit: 50, order_by: [{album_id: asc}]) { album_id title artist_id artist_by_artist_id { artist_id name } track_by_album_id { $COLS } } }\"}" W5
+G="http://127.0.0.1:$PORT$(wl_path W4)"
 latency() {
   wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -H "Authorization: Bearer $TOKEN" "$@" | awk '
     function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
-    /^ +50%/ { p50 = ms($2) } /^ +99%/ { p99 = ms($2) } /^Requests\/sec/ { rps = $2 } /Non-2xx/ { bad = $NF }
-    END { if (bad > 0) { print "non-2xx responses: " bad > "/dev/stderr"; exit 1 } printf "%.0f %.2f %.2f\n", rps, p50, p99 }'
+    /^ +50%/ { p50 = ms($2) } /^ +99%/ { p99 = ms($2) } /^Requests\/sec/ { rps = $2 } /Non-2xx/ { bad += $NF } /^GraphQL errors:/ { bad += $NF }
+    END { if (bad > 0) { print "non-2xx responses or GraphQL errors: " bad > "/dev/stderr"; exit 1 } printf "%.0f %.2f %.2f\n", rps, p50, p99 }'
 }
-for w in W4 W5; do
-  out=$(curl -s -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
-    -d "$(sed -n "s/^wrk.body = '\(.*\)'$/\1/p" "$WORK/$w.lua")" "$G")
-  case $out in '{"data":{'*) ;; *) echo "$w answered: ${out:0:300}"; exit 1;; esac
-done
 echo
 printf '%-4s %10s %9s %9s   %-4s %10s %9s %9s %7s\n' wl req/s p50_ms p99_ms rest req/s p50_ms p99_ms ratio
 for pair in W4:W1 W5:W3; do
