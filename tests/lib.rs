@@ -431,6 +431,18 @@ impl TestServer {
         body
     }
 
+    /// Root field `key` of a GraphQL answer's `data`, which must have no
+    /// errors; on PostgreSQL the key may come back in the dataset's names.
+    pub fn data<'a>(&self, body: &'a Value, key: &str) -> &'a Value {
+        assert!(body.get("errors").is_none(), "GraphQL errors: {body}");
+        let d = &body["data"];
+        if d.get(key).is_some() {
+            &d[key]
+        } else {
+            &d[self.path(key).as_str()]
+        }
+    }
+
     pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
         self.send(self.request(Method::POST, path).json(&body))
             .await

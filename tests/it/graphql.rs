@@ -8,13 +8,7 @@ use serde_json::{Value, json};
 /// `data[key]` of a GraphQL answer (the key in the suite's names or, for
 /// `T_by_pk`, the dataset's), failing on any error.
 fn data<'a>(s: &TestServer, body: &'a Value, key: &str) -> &'a Value {
-    assert!(body.get("errors").is_none(), "GraphQL errors: {body}");
-    let d = &body["data"];
-    if d.get(key).is_some() {
-        &d[key]
-    } else {
-        &d[s.path(key).as_str()]
-    }
+    s.data(body, key)
 }
 
 /// REST `path` (a list) and GraphQL `query` (root field `key`) give the same

@@ -28,16 +28,6 @@ async fn free_id(s: &TestServer) -> i64 {
         + 1000
 }
 
-fn data<'a>(s: &TestServer, body: &'a Value, key: &str) -> &'a Value {
-    assert!(body.get("errors").is_none(), "GraphQL errors: {body}");
-    let d = &body["data"];
-    if d.get(key).is_some() {
-        &d[key]
-    } else {
-        &d[s.path(key).as_str()]
-    }
-}
-
 #[tokio::test]
 async fn a_rest_update_by_filter_that_changes_the_key_answers_with_the_row_after_it() {
     let Some(s) = crate::start().await else {
@@ -87,7 +77,7 @@ async fn a_graphql_update_that_changes_the_key_returns_the_row_after_it() {
         )
         .await;
     assert_eq!(
-        data(&s, &body, "update_Artist_by_pk"),
+        s.data(&body, "update_Artist_by_pk"),
         &json!({ "ArtistId": new_id, "Name": "Pk mover" }),
         "{body}"
     );
@@ -99,7 +89,7 @@ async fn a_graphql_update_that_changes_the_key_returns_the_row_after_it() {
             json!({ "id": new_id, "to": newer }),
         )
         .await;
-    let r = data(&s, &body, "update_Artist");
+    let r = s.data(&body, "update_Artist");
     assert_eq!(r["affected_rows"], json!(1), "{body}");
     assert_eq!(
         r["returning"],
@@ -149,7 +139,7 @@ async fn a_graphql_delete_returns_the_rows_it_deleted_while_another_writer_chang
         .await
     })
     .await;
-    let r = data(&s, &body, "delete_Artist");
+    let r = s.data(&body, "delete_Artist");
     assert_eq!(r["affected_rows"], json!(1), "{body}");
     // The row that was deleted carried the other writer's name.
     assert_eq!(
