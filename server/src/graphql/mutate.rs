@@ -126,13 +126,9 @@ async fn returning(
         let rows = read_keys(op, svc, gql, ty, info, f, keys).await?;
         return Ok(first_record(&rows).unwrap_or(b"null").to_vec());
     }
-    let response_type = format!("{ty}_mutation_response");
+    let response_type = info.names.mutation_response();
     let mut out = vec![b'{'];
-    for (n, sub) in op
-        .fields(&f.sets(), Some(&response_type))
-        .iter()
-        .enumerate()
-    {
+    for (n, sub) in op.fields(&f.sets(), Some(response_type)).iter().enumerate() {
         if n > 0 {
             out.push(b',');
         }
@@ -144,7 +140,7 @@ async fn returning(
             "returning" => {
                 out.extend_from_slice(&read_keys(op, svc, gql, ty, info, sub, keys).await?);
             }
-            _ => write_str(&response_type, &mut out),
+            _ => write_str(response_type, &mut out),
         }
     }
     out.push(b'}');
