@@ -363,23 +363,23 @@ impl<'d> Operation<'d> {
         &self,
         svc: &Service,
         info: &ObjectInfo,
-        ty: &str,
         f: &Keyed<'_>,
     ) -> Result<String, ApiError> {
-        let agg_type = format!("{ty}_aggregate");
+        let agg_type = info.names.aggregate();
         let mut fields = vec![FieldInput::Aggregate {
             func: AggFunc::Count,
             column: None,
         }];
-        // (response key, function, [(response key, column)]) per selected field.
+        // (response key, field name, the function's type, [(response key,
+        // column)]) per selected field.
         let mut wanted = Vec::new();
-        for sub in self.fields(&f.sets(), Some(&agg_type)) {
+        for sub in self.fields(&f.sets(), Some(agg_type)) {
             let key = sub.key().to_owned();
             let func = AggFunc::parse(sub.name());
+            let inner = func.and_then(|func| info.names.fields_of(func));
             let mut columns = Vec::new();
-            if let Some(func) = func.filter(|f| *f != AggFunc::Count) {
-                let inner = format!("{ty}_{}_fields", sub.name());
-                for c in self.fields(&sub.sets(), Some(&inner)) {
+            if let (Some(func), Some(inner)) = (func, inner) {
+                for c in self.fields(&sub.sets(), Some(inner)) {
                     let ckey = c.key().to_owned();
                     if c.name() == "__typename" {
                         columns.push((ckey, None));
@@ -401,7 +401,7 @@ impl<'d> Operation<'d> {
                     columns.push((ckey, Some(format!("{}({col})", func.name()))));
                 }
             }
-            wanted.push((key, sub.name().to_owned(), columns));
+            wanted.push((key, sub.name().to_owned(), inner, columns));
         }
         let input = ReadInput {
             fields: Some(fields),
@@ -414,17 +414,16 @@ impl<'d> Operation<'d> {
             .and_then(|mut v| v.pop())
             .unwrap_or(Json::Null);
         let mut out = serde_json::Map::new();
-        for (key, name, columns) in wanted {
+        for (key, name, inner, columns) in wanted {
             let value = match name.as_str() {
                 "count" => row.get("COUNT(*)").cloned().unwrap_or(Json::from(0)),
-                "__typename" => Json::from(agg_type.clone()),
-                other => {
-                    let inner = format!("{ty}_{other}_fields");
+                "__typename" => Json::from(agg_type),
+                _ => {
                     let mut m = serde_json::Map::new();
                     for (ckey, output) in columns {
                         let v = match output {
                             Some(o) => row.get(&o).cloned().unwrap_or(Json::Null),
-                            None => Json::from(inner.clone()),
+                            None => Json::from(inner.unwrap_or_default()),
                         };
                         m.insert(ckey, v);
                     }

@@ -40,9 +40,9 @@ pub async fn run(
 
     // What is read back: each `returning` of the many-row fields, the field
     // itself for the `_by_pk` ones.
-    let response_type = format!("{ty}_mutation_response");
+    let response_type = info.names.mutation_response();
     let subs = if many {
-        op.fields(&f.sets(), Some(&response_type))
+        op.fields(&f.sets(), Some(response_type))
     } else {
         Vec::new()
     };
@@ -129,7 +129,7 @@ pub async fn run(
                 Some(r) => out.extend_from_slice(&r),
                 None => out.extend_from_slice(b"[]"),
             },
-            _ => write_str(&response_type, &mut out),
+            _ => write_str(response_type, &mut out),
         }
     }
     out.push(b'}');

@@ -58,7 +58,7 @@ pub async fn run(
             }
             Some(Root::Aggregate(ty)) => {
                 let info = object(gql, ty).map_err(fail)?;
-                let json = op.aggregate(svc, info, ty, f).await.map_err(fail)?;
+                let json = op.aggregate(svc, info, f).await.map_err(fail)?;
                 out.extend_from_slice(json.as_bytes());
             }
             Some(root) => {
