@@ -56,9 +56,10 @@ struct Node<'p> {
     join_columns: Vec<Vec<usize>>,
     /// Every row's object, without its closing brace: `{"a":1,"b":"x"`; for a
     /// shaped plan, only the values, one after the other (see `cells`).
-    buf: Vec<u8>,
+    text: Text,
+    /// Where each row is in `text`.
     rows: Vec<Range<usize>>,
-    /// For a shaped plan: where each value of each row is in `buf`, row after row.
+    /// For a shaped plan: where each value of each row is in `text`, row after row.
     cells: Vec<Range<usize>>,
     /// Per child relation, per row: the key its related rows carry.
     row_keys: Vec<Vec<Option<String>>>,
@@ -146,6 +147,73 @@ impl Size {
     }
 }
 
+/// Bytes of row text per block of a [`Text`] (a row longer than this gets a
+/// block of its own). Under the allocators' large-object sizes (mimalloc:
+/// ~84 KiB, glibc: 128 KiB), so blocks come from pages the thread reuses.
+const TEXT_BLOCK: usize = 64 * 1024;
+
+/// The rows' JSON text of one node, in blocks of at most [`TEXT_BLOCK`] bytes
+/// rather than one buffer grown by doubling. A single buffer for a large
+/// answer (~650 KB of tracks under 347 albums) ended up a 1 MB allocation,
+/// after a 512 KB one it was copied from, per read in flight: allocations of
+/// a size the allocator hands out from fresh pages and keeps them after.
+/// Offsets (`rows`, `cells`) count across blocks as if they were one buffer; a
+/// row never straddles two.
+#[derive(Default)]
+struct Text {
+    blocks: Vec<Vec<u8>>,
+    /// Offset of each block's first byte.
+    starts: Vec<usize>,
+    /// The longest row so far: a block with less room left is full.
+    longest: usize,
+}
+
+impl Text {
+    /// The block to append the next row to, and that block's offset. The first
+    /// block grows as a `Vec` does (a read of a few rows allocates a few hundred
+    /// bytes), up to [`TEXT_BLOCK`]; the next ones are allocated at that size.
+    fn next_row(&mut self) -> (usize, &mut Vec<u8>) {
+        let full = self
+            .blocks
+            .last()
+            .is_none_or(|b| !b.is_empty() && b.len() + self.longest > TEXT_BLOCK);
+        if full {
+            let capacity = if self.blocks.is_empty() {
+                0
+            } else {
+                TEXT_BLOCK.max(self.longest)
+            };
+            self.starts.push(self.len());
+            self.blocks.push(Vec::with_capacity(capacity));
+        }
+        // In bounds: there is a block now.
+        let last = self.blocks.len() - 1;
+        (self.starts[last], &mut self.blocks[last])
+    }
+
+    /// Records the length of the row just written.
+    fn wrote(&mut self, len: usize) {
+        self.longest = self.longest.max(len);
+    }
+
+    fn len(&self) -> usize {
+        self.starts.last().copied().unwrap_or(0) + self.blocks.last().map_or(0, Vec::len)
+    }
+
+    /// The text of a row (or of a cell in it).
+    fn get(&self, range: Range<usize>) -> &[u8] {
+        let b = self
+            .starts
+            .partition_point(|&s| s <= range.start)
+            .saturating_sub(1);
+        let base = self.starts.get(b).copied().unwrap_or(0);
+        self.blocks
+            .get(b)
+            .and_then(|block| block.get(range.start - base..range.end - base))
+            .unwrap_or_default()
+    }
+}
+
 fn json_key(name: &str) -> Vec<u8> {
     let mut out = Vec::with_capacity(name.len() + 3);
     write_str(name, &mut out);
@@ -154,9 +222,93 @@ fn json_key(name: &str) -> Vec<u8> {
 }
 
 /// Appends `s` as a JSON string.
-pub fn write_str(s: &str, out: &mut Vec<u8>) {
-    // Serialising a `str` into a Vec cannot fail.
-    let _ = serde_json::to_writer(&mut *out, s);
+pub fn write_str<O: Out + ?Sized>(s: &str, out: &mut O) {
+    // Serialising a `str` into an `Out` cannot fail.
+    let _ = serde_json::to_writer(Writer(out), s);
+}
+
+/// Where a rendered answer goes: one buffer, or [`Pieces`].
+pub trait Out {
+    fn put(&mut self, bytes: &[u8]);
+}
+
+impl Out for Vec<u8> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+/// An answer in pieces of at most [`TEXT_BLOCK`] bytes, for a caller that
+/// sends it on rather than reading it (a REST response body): neither the
+/// answer nor its rows then ever take one allocation of their whole size.
+/// Allocations that large come from fresh pages of the allocator, which
+/// keeps them a while after they are freed (mimalloc: a second), so that at
+/// hundreds of reads per second of a 655 KB answer the process held ~26× the
+/// answer per read in flight; pieces of this size come from pages that the
+/// thread reuses read after read.
+#[derive(Debug, Default)]
+pub struct Pieces {
+    pieces: Vec<Vec<u8>>,
+    /// Bytes still expected (measured, so at least what is written): sizes
+    /// the next piece, so that the last is not larger than needed.
+    expected: usize,
+}
+
+impl Pieces {
+    pub fn into_vecs(self) -> Vec<Vec<u8>> {
+        self.pieces
+    }
+
+    /// The text in one piece: borrowed when it is one already.
+    pub fn joined(&self) -> std::borrow::Cow<'_, [u8]> {
+        match self.pieces.as_slice() {
+            [] => std::borrow::Cow::Borrowed(&[]),
+            [one] => std::borrow::Cow::Borrowed(one),
+            many => std::borrow::Cow::Owned(many.concat()),
+        }
+    }
+}
+
+impl From<Vec<u8>> for Pieces {
+    fn from(text: Vec<u8>) -> Self {
+        Pieces {
+            pieces: vec![text],
+            expected: 0,
+        }
+    }
+}
+
+impl Out for Pieces {
+    fn put(&mut self, mut bytes: &[u8]) {
+        while !bytes.is_empty() {
+            let room = self.pieces.last().map_or(0, |p| p.capacity() - p.len());
+            if room == 0 {
+                let size = self.expected.max(bytes.len()).min(TEXT_BLOCK);
+                self.pieces.push(Vec::with_capacity(size));
+                continue;
+            }
+            let n = room.min(bytes.len());
+            if let Some(last) = self.pieces.last_mut() {
+                last.extend_from_slice(&bytes[..n]);
+            }
+            self.expected = self.expected.saturating_sub(n);
+            bytes = &bytes[n..];
+        }
+    }
+}
+
+/// `io::Write` over an [`Out`], for serde_json's string escaping.
+struct Writer<'a, O: ?Sized>(&'a mut O);
+
+impl<O: Out + ?Sized> std::io::Write for Writer<'_, O> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.put(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 impl<'p> ReadDoc<'p> {
@@ -213,7 +365,7 @@ impl<'p> ReadDoc<'p> {
             types,
             outputs,
             join_columns,
-            buf: Vec::new(),
+            text: Text::default(),
             rows: Vec::new(),
             cells: Vec::new(),
             row_keys: vec![Vec::new(); plan.related.len()],
@@ -337,27 +489,30 @@ impl<'p> ReadDoc<'p> {
             return;
         }
         let node = &mut self.nodes[id];
-        let start = node.buf.len();
+        let (base, buf) = node.text.next_row();
+        let start = base + buf.len();
         if node.plan.shape.is_some() {
             for i in 0..node.outputs.len() {
-                let cell = node.buf.len();
-                row.write_json(i, node.types[i], &mut node.buf);
-                node.cells.push(cell..node.buf.len());
+                let cell = base + buf.len();
+                row.write_json(i, node.types[i], buf);
+                node.cells.push(cell..base + buf.len());
             }
         } else {
-            node.buf.push(b'{');
+            buf.push(b'{');
             for (i, name) in node.outputs.iter().enumerate() {
                 if i > 0 {
-                    node.buf.push(b',');
+                    buf.push(b',');
                 }
-                node.buf.extend_from_slice(name);
-                row.write_json(i, node.types[i], &mut node.buf);
+                buf.extend_from_slice(name);
+                row.write_json(i, node.types[i], buf);
             }
         }
-        node.rows.push(start..node.buf.len());
+        let end = base + buf.len();
+        node.text.wrote(end - start);
+        node.rows.push(start..end);
         self.loaded.add(Size {
             rows: 1,
-            bytes: (node.buf.len() - start) as u64,
+            bytes: (end - start) as u64,
         });
         if let Err(e) = self.loaded.check(self.budget) {
             self.exceeded = Some(e);
@@ -388,21 +543,45 @@ impl<'p> ReadDoc<'p> {
     /// The rows as a JSON array, or why it would be too large: the size is
     /// measured first, so an answer past the budget is never built.
     pub fn render(&self) -> Result<Vec<u8>, Exceeded> {
+        // Allocated once at (about) its final size: grown by doubling, the text
+        // of an answer of a few hundred KB was copied ~20 times and its buffer
+        // ended up to twice its length (related rows shared by several parents
+        // are written once per parent, so the rows' own text is no guide).
+        let mut out = Vec::with_capacity(self.checked_size()?);
+        self.write(&mut out);
+        Ok(out)
+    }
+
+    /// [`render`](Self::render) in [`Pieces`].
+    pub fn render_pieces(&self) -> Result<Pieces, Exceeded> {
+        let mut out = Pieces {
+            pieces: Vec::new(),
+            expected: self.checked_size()?,
+        };
+        self.write(&mut out);
+        Ok(out)
+    }
+
+    /// The answer's size in bytes (at least), if it is within the budget.
+    fn checked_size(&self) -> Result<usize, Exceeded> {
         if let Some(e) = self.exceeded {
             return Err(e);
         }
-        self.measure().check(self.budget)?;
+        let size = self.measure();
+        size.check(self.budget)?;
+        Ok(usize::try_from(size.bytes).unwrap_or(0))
+    }
+
+    fn write<O: Out>(&self, out: &mut O) {
         let root = &self.nodes[0];
-        let mut out = Vec::with_capacity(self.nodes.iter().map(|n| n.buf.len() + 64).sum());
-        out.push(b'[');
+        out.put(b"[");
         for r in 0..root.rows.len() {
             if r > 0 {
-                out.push(b',');
+                out.put(b",");
             }
-            self.write_row(0, r, &mut out);
+            self.write_row(0, r, out);
         }
-        out.push(b']');
-        Ok(out)
+        out.put(b"]");
     }
 
     /// The size of the answer as [`render`](Self::render) would write it,
@@ -487,69 +666,69 @@ impl<'p> ReadDoc<'p> {
         size
     }
 
-    fn write_row(&self, id: usize, row: usize, out: &mut Vec<u8>) {
+    fn write_row<O: Out>(&self, id: usize, row: usize, out: &mut O) {
         let node = &self.nodes[id];
         if let Some(shape) = &node.plan.shape {
             return self.write_shaped(id, row, shape, out);
         }
-        out.extend_from_slice(&node.buf[node.rows[row].clone()]);
+        out.put(node.text.get(node.rows[row].clone()));
         let mut comma = !node.outputs.is_empty();
         for j in 0..node.children.len() {
             if comma {
-                out.push(b',');
+                out.put(b",");
             }
             comma = true;
             if let Some(link) = &self.nodes[node.children[j]].link {
-                out.extend_from_slice(&link.name);
+                out.put(&link.name);
             }
             self.write_related(id, row, j, out);
         }
-        out.push(b'}');
+        out.put(b"}");
     }
 
-    fn write_shaped(&self, id: usize, row: usize, shape: &[ShapeItem], out: &mut Vec<u8>) {
+    fn write_shaped<O: Out>(&self, id: usize, row: usize, shape: &[ShapeItem], out: &mut O) {
         let node = &self.nodes[id];
         let width = node.outputs.len();
-        out.push(b'{');
+        out.put(b"{");
         for (n, item) in shape.iter().enumerate() {
             if n > 0 {
-                out.push(b',');
+                out.put(b",");
             }
             match item {
                 ShapeItem::Output { key, index } => {
                     write_str(key, out);
-                    out.push(b':');
+                    out.put(b":");
                     match node.cells.get(row * width + index) {
-                        Some(cell) => out.extend_from_slice(&node.buf[cell.clone()]),
-                        None => out.extend_from_slice(b"null"),
+                        Some(cell) => out.put(node.text.get(cell.clone())),
+                        None => out.put(b"null"),
                     }
                 }
                 ShapeItem::Related { key, index } => {
                     write_str(key, out);
-                    out.push(b':');
+                    out.put(b":");
                     self.write_related(id, row, *index, out);
                 }
                 ShapeItem::Text { key, value } => {
                     write_str(key, out);
-                    out.push(b':');
+                    out.put(b":");
                     write_str(value, out);
                 }
             }
         }
-        out.push(b'}');
+        out.put(b"}");
     }
 
     /// The rows of relation `j` of `row`: an object (or null) for belongs_to,
     /// an array otherwise.
-    fn write_related(&self, id: usize, row: usize, j: usize, out: &mut Vec<u8>) {
+    fn write_related<O: Out>(&self, id: usize, row: usize, j: usize, out: &mut O) {
         let node = &self.nodes[id];
         let Some(&child) = node.children.get(j) else {
-            out.extend_from_slice(b"null");
+            out.put(b"null");
             return;
         };
         let c = &self.nodes[child];
         let Some(link) = &c.link else {
-            out.extend_from_slice(b"null");
+            out.put(b"null");
             return;
         };
         let rows = node.row_keys[j][row]
@@ -559,17 +738,17 @@ impl<'p> ReadDoc<'p> {
         if link.related.relation.kind == RelationKind::BelongsTo {
             match rows.first() {
                 Some(&r) => self.write_row(child, r, out),
-                None => out.extend_from_slice(b"null"),
+                None => out.put(b"null"),
             }
         } else {
-            out.push(b'[');
+            out.put(b"[");
             for (n, &r) in rows.iter().enumerate() {
                 if n > 0 {
-                    out.push(b',');
+                    out.put(b",");
                 }
                 self.write_row(child, r, out);
             }
-            out.push(b']');
+            out.put(b"]");
         }
     }
 }
