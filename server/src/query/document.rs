@@ -15,7 +15,7 @@
 //! (more only past [`KEY_VALUES_PER_STATEMENT`] distinct parent keys), whatever the
 //! number of rows.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::ops::Range;
 
 use sea_orm::DbBackend;
@@ -61,15 +61,31 @@ struct Node<'p> {
     rows: Vec<Range<usize>>,
     /// For a shaped plan: where each value of each row is in `text`, row after row.
     cells: Vec<Range<usize>>,
-    /// Per child relation, per row: the key its related rows carry.
-    row_keys: Vec<Vec<Option<String>>>,
+    /// Per child relation, per row: the key its related rows carry, as its
+    /// index in `distinct` ([`NO_KEY`] for NULL). Keys are text; an index per
+    /// row instead of a `String` per row was ~0.3× a large answer's size.
+    row_keys: Vec<Vec<u32>>,
     /// Per child relation: each distinct key once, in first-seen order.
     distinct: Vec<Vec<String>>,
-    seen: Vec<HashSet<String>>,
-    /// For a relation node: parent key → this node's rows, in statement order.
-    groups: HashMap<String, Vec<usize>>,
-    /// For a relation node: each row's parent key (moved into `groups` when done).
-    parent_keys: Vec<Option<String>>,
+    /// Per child relation: key → its index in `distinct`.
+    seen: Vec<HashMap<String, u32>>,
+    /// For a relation node: parent key → the index of its group of rows.
+    group_of: HashMap<String, u32>,
+    /// For a relation node, while it loads: each row's group ([`NO_KEY`] for
+    /// a NULL key); then, sorted by group (`finish`), the rows of group `g`
+    /// are `group_rows[group_start[g]..group_start[g + 1]]`, in statement order.
+    row_group: Vec<u32>,
+    group_start: Vec<u32>,
+    group_rows: Vec<u32>,
+}
+
+/// A NULL key, which matches nothing.
+const NO_KEY: u32 = u32::MAX;
+
+/// A row or key index as stored; past `u32` (far past any budget) it
+/// reads as [`NO_KEY`].
+fn index(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(NO_KEY)
 }
 
 struct Link<'p> {
@@ -370,9 +386,11 @@ impl<'p> ReadDoc<'p> {
             cells: Vec::new(),
             row_keys: vec![Vec::new(); plan.related.len()],
             distinct: vec![Vec::new(); plan.related.len()],
-            seen: vec![HashSet::new(); plan.related.len()],
-            groups: HashMap::new(),
-            parent_keys: Vec::new(),
+            seen: vec![HashMap::new(); plan.related.len()],
+            group_of: HashMap::new(),
+            row_group: Vec::new(),
+            group_start: Vec::new(),
+            group_rows: Vec::new(),
         });
         for (index, related) in plan.related.iter().enumerate() {
             let key_types = related
@@ -469,12 +487,29 @@ impl<'p> ReadDoc<'p> {
     fn finish(&mut self, id: usize) {
         let node = &mut self.nodes[id];
         if node.link.is_some() {
-            let keys = std::mem::take(&mut node.parent_keys);
-            for (row, key) in keys.into_iter().enumerate() {
-                if let Some(k) = key {
-                    node.groups.entry(k).or_default().push(row);
+            // A counting sort of the rows by group, stable.
+            let groups = node.group_of.len();
+            let mut start = vec![0u32; groups + 1];
+            for &g in &node.row_group {
+                if g != NO_KEY {
+                    start[g as usize + 1] += 1;
                 }
             }
+            for g in 0..groups {
+                start[g + 1] += start[g];
+            }
+            let mut next = start.clone();
+            let mut rows = vec![0u32; start[groups] as usize];
+            for (row, &g) in node.row_group.iter().enumerate() {
+                if g != NO_KEY {
+                    let slot = &mut next[g as usize];
+                    rows[*slot as usize] = index(row);
+                    *slot += 1;
+                }
+            }
+            node.group_start = start;
+            node.group_rows = rows;
+            node.row_group = Vec::new();
         }
         // Reversed, so that `pending.pop()` loads them in plan order.
         self.pending.extend(node.children.iter().rev());
@@ -520,12 +555,19 @@ impl<'p> ReadDoc<'p> {
 
         for (j, cols) in node.join_columns.iter().enumerate() {
             let key = joined_key(cols.iter().map(|&i| row.key(i, node.types[i])));
-            if let Some(k) = &key
-                && node.seen[j].insert(k.clone())
-            {
-                node.distinct[j].push(k.clone());
-            }
-            node.row_keys[j].push(key);
+            let at = match key {
+                None => NO_KEY,
+                Some(k) => match node.seen[j].get(&k) {
+                    Some(&at) => at,
+                    None => {
+                        let at = index(node.distinct[j].len());
+                        node.seen[j].insert(k.clone(), at);
+                        node.distinct[j].push(k);
+                        at
+                    }
+                },
+            };
+            node.row_keys[j].push(at);
         }
         if let Some(link) = &node.link {
             // The parent's key follows the selected columns (`sql::related_select`).
@@ -536,7 +578,14 @@ impl<'p> ReadDoc<'p> {
                     .enumerate()
                     .map(|(n, ty)| row.key(first + n, *ty)),
             );
-            node.parent_keys.push(key);
+            let group = match key {
+                None => NO_KEY,
+                Some(k) => {
+                    let next = index(node.group_of.len());
+                    *node.group_of.entry(k).or_insert(next)
+                }
+            };
+            node.row_group.push(group);
         }
     }
 
@@ -591,7 +640,7 @@ impl<'p> ReadDoc<'p> {
     fn measure(&self) -> Size {
         // Children come after their parent (`add_node`), so measuring nodes
         // from the last one up finds every child's groups measured.
-        let mut groups: Vec<HashMap<&str, Size>> = vec![HashMap::new(); self.nodes.len()];
+        let mut groups: Vec<Vec<Size>> = vec![Vec::new(); self.nodes.len()];
         let mut root = Size::default();
         for id in (0..self.nodes.len()).rev() {
             let node = &self.nodes[id];
@@ -606,22 +655,24 @@ impl<'p> ReadDoc<'p> {
                 }
                 Some(link) => {
                     let first_only = link.related.relation.kind == RelationKind::BelongsTo;
-                    let mut sizes = HashMap::with_capacity(node.groups.len());
-                    for (key, rows) in &node.groups {
-                        let mut size = Size {
-                            rows: 0,
-                            bytes: 2 + rows.len() as u64,
-                        };
-                        let rows = if first_only {
-                            &rows[..1.min(rows.len())]
-                        } else {
-                            rows
-                        };
-                        for &r in rows {
-                            size.add(row_size(r));
-                        }
-                        sizes.insert(key.as_str(), size);
-                    }
+                    let sizes = (0..node.group_of.len())
+                        .map(|g| {
+                            let rows = self.group(id, g);
+                            let mut size = Size {
+                                rows: 0,
+                                bytes: 2 + rows.len() as u64,
+                            };
+                            let rows = if first_only {
+                                &rows[..1.min(rows.len())]
+                            } else {
+                                rows
+                            };
+                            for &r in rows {
+                                size.add(row_size(r as usize));
+                            }
+                            size
+                        })
+                        .collect();
                     groups[id] = sizes;
                 }
             }
@@ -631,7 +682,7 @@ impl<'p> ReadDoc<'p> {
 
     /// One row with what is embedded in it; `groups` holds the measured
     /// groups of every child node.
-    fn row_size(&self, id: usize, row: usize, groups: &[HashMap<&str, Size>]) -> Size {
+    fn row_size(&self, id: usize, row: usize, groups: &[Vec<Size>]) -> Size {
         let node = &self.nodes[id];
         let own = match &node.plan.shape {
             None => node.rows[row].len() + 1,
@@ -656,14 +707,37 @@ impl<'p> ReadDoc<'p> {
         for (j, &child) in node.children.iter().enumerate() {
             let name = self.nodes[child].link.as_ref().map_or(0, |l| l.name.len());
             size.add_bytes(name + 5);
-            let group = node.row_keys[j][row]
-                .as_deref()
-                .and_then(|k| groups[child].get(k));
+            let group = self
+                .related_group(id, row, j)
+                .and_then(|(c, g)| groups[c].get(g));
             if let Some(g) = group {
                 size.add(*g);
             }
         }
         size
+    }
+
+    /// The child node of relation `j` of node `id`, and the group of its rows
+    /// under `row`: none when the row's key is NULL or matched no row.
+    fn related_group(&self, id: usize, row: usize, j: usize) -> Option<(usize, usize)> {
+        let node = &self.nodes[id];
+        let child = *node.children.get(j)?;
+        let at = *node.row_keys.get(j)?.get(row)?;
+        let key = node.distinct.get(j)?.get(at as usize)?;
+        let group = *self.nodes[child].group_of.get(key)?;
+        Some((child, group as usize))
+    }
+
+    /// The rows of group `g` of a relation node, in statement order.
+    fn group(&self, id: usize, g: usize) -> &[u32] {
+        let node = &self.nodes[id];
+        match (node.group_start.get(g), node.group_start.get(g + 1)) {
+            (Some(&a), Some(&b)) => node
+                .group_rows
+                .get(a as usize..b as usize)
+                .unwrap_or_default(),
+            _ => &[],
+        }
     }
 
     fn write_row<O: Out>(&self, id: usize, row: usize, out: &mut O) {
@@ -731,13 +805,12 @@ impl<'p> ReadDoc<'p> {
             out.put(b"null");
             return;
         };
-        let rows = node.row_keys[j][row]
-            .as_ref()
-            .and_then(|k| c.groups.get(k))
-            .map_or(&[][..], Vec::as_slice);
+        let rows = self
+            .related_group(id, row, j)
+            .map_or(&[][..], |(c, g)| self.group(c, g));
         if link.related.relation.kind == RelationKind::BelongsTo {
             match rows.first() {
-                Some(&r) => self.write_row(child, r, out),
+                Some(&r) => self.write_row(child, r as usize, out),
                 None => out.put(b"null"),
             }
         } else {
@@ -746,7 +819,7 @@ impl<'p> ReadDoc<'p> {
                 if n > 0 {
                     out.put(b",");
                 }
-                self.write_row(child, r, out);
+                self.write_row(child, r as usize, out);
             }
             out.put(b"]");
         }
