@@ -258,9 +258,9 @@ impl Out for Vec<u8> {
 /// sends it on rather than reading it (a REST response body): neither the
 /// answer nor its rows then ever take one allocation of their whole size.
 /// Allocations that large come from fresh pages of the allocator, which
-/// keeps them a while after they are freed (mimalloc: a second), so that at
-/// hundreds of reads per second of a 655 KB answer the process held ~26× the
-/// answer per read in flight; pieces of this size come from pages that the
+/// keeps freed pages committed for a while (mimalloc: a second): with them,
+/// a 655 KB answer read by one client in a loop raised peak RSS by ~22× the
+/// answer (bench/memory.py); pieces of this size come from pages that the
 /// thread reuses read after read.
 #[derive(Debug, Default)]
 pub struct Pieces {
