@@ -15,7 +15,7 @@
 //! (more only past [`KEY_VALUES_PER_STATEMENT`] distinct parent keys), whatever the
 //! number of rows.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::ops::Range;
 
 use crate::Backend;
@@ -56,19 +56,36 @@ struct Node<'p> {
     join_columns: Vec<Vec<usize>>,
     /// Every row's object, without its closing brace: `{"a":1,"b":"x"`; for a
     /// shaped plan, only the values, one after the other (see `cells`).
-    buf: Vec<u8>,
+    text: Text,
+    /// Where each row is in `text`.
     rows: Vec<Range<usize>>,
-    /// For a shaped plan: where each value of each row is in `buf`, row after row.
+    /// For a shaped plan: where each value of each row is in `text`, row after row.
     cells: Vec<Range<usize>>,
-    /// Per child relation, per row: the key its related rows carry.
-    row_keys: Vec<Vec<Option<String>>>,
+    /// Per child relation, per row: the key its related rows carry, as its
+    /// index in `distinct` ([`NO_KEY`] for NULL). Keys are text; an index per
+    /// row instead of a `String` per row was ~0.3× a large answer's size.
+    row_keys: Vec<Vec<u32>>,
     /// Per child relation: each distinct key once, in first-seen order.
     distinct: Vec<Vec<String>>,
-    seen: Vec<HashSet<String>>,
-    /// For a relation node: parent key → this node's rows, in statement order.
-    groups: HashMap<String, Vec<usize>>,
-    /// For a relation node: each row's parent key (moved into `groups` when done).
-    parent_keys: Vec<Option<String>>,
+    /// Per child relation: key → its index in `distinct`.
+    seen: Vec<HashMap<String, u32>>,
+    /// For a relation node: parent key → the index of its group of rows.
+    group_of: HashMap<String, u32>,
+    /// For a relation node, while it loads: each row's group ([`NO_KEY`] for
+    /// a NULL key); then, sorted by group (`finish`), the rows of group `g`
+    /// are `group_rows[group_start[g]..group_start[g + 1]]`, in statement order.
+    row_group: Vec<u32>,
+    group_start: Vec<u32>,
+    group_rows: Vec<u32>,
+}
+
+/// A NULL key, which matches nothing.
+const NO_KEY: u32 = u32::MAX;
+
+/// A row or key index as stored; past `u32` (far past any budget) it
+/// reads as [`NO_KEY`].
+fn index(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(NO_KEY)
 }
 
 struct Link<'p> {
@@ -146,6 +163,73 @@ impl Size {
     }
 }
 
+/// Bytes of row text per block of a [`Text`] (a row longer than this gets a
+/// block of its own). Under the allocators' large-object sizes (mimalloc:
+/// ~84 KiB, glibc: 128 KiB), so blocks come from pages the thread reuses.
+const TEXT_BLOCK: usize = 64 * 1024;
+
+/// The rows' JSON text of one node, in blocks of at most [`TEXT_BLOCK`] bytes
+/// rather than one buffer grown by doubling. A single buffer for a large
+/// answer (~650 KB of tracks under 347 albums) ended up a 1 MB allocation,
+/// after a 512 KB one it was copied from, per read in flight: allocations of
+/// a size the allocator hands out from fresh pages and keeps them after.
+/// Offsets (`rows`, `cells`) count across blocks as if they were one buffer; a
+/// row never straddles two.
+#[derive(Default)]
+struct Text {
+    blocks: Vec<Vec<u8>>,
+    /// Offset of each block's first byte.
+    starts: Vec<usize>,
+    /// The longest row so far: a block with less room left is full.
+    longest: usize,
+}
+
+impl Text {
+    /// The block to append the next row to, and that block's offset. The first
+    /// block grows as a `Vec` does (a read of a few rows allocates a few hundred
+    /// bytes), up to [`TEXT_BLOCK`]; the next ones are allocated at that size.
+    fn next_row(&mut self) -> (usize, &mut Vec<u8>) {
+        let full = self
+            .blocks
+            .last()
+            .is_none_or(|b| !b.is_empty() && b.len() + self.longest > TEXT_BLOCK);
+        if full {
+            let capacity = if self.blocks.is_empty() {
+                0
+            } else {
+                TEXT_BLOCK.max(self.longest)
+            };
+            self.starts.push(self.len());
+            self.blocks.push(Vec::with_capacity(capacity));
+        }
+        // In bounds: there is a block now.
+        let last = self.blocks.len() - 1;
+        (self.starts[last], &mut self.blocks[last])
+    }
+
+    /// Records the length of the row just written.
+    fn wrote(&mut self, len: usize) {
+        self.longest = self.longest.max(len);
+    }
+
+    fn len(&self) -> usize {
+        self.starts.last().copied().unwrap_or(0) + self.blocks.last().map_or(0, Vec::len)
+    }
+
+    /// The text of a row (or of a cell in it).
+    fn get(&self, range: Range<usize>) -> &[u8] {
+        let b = self
+            .starts
+            .partition_point(|&s| s <= range.start)
+            .saturating_sub(1);
+        let base = self.starts.get(b).copied().unwrap_or(0);
+        self.blocks
+            .get(b)
+            .and_then(|block| block.get(range.start - base..range.end - base))
+            .unwrap_or_default()
+    }
+}
+
 fn json_key(name: &str) -> Vec<u8> {
     let mut out = Vec::with_capacity(name.len() + 3);
     write_str(name, &mut out);
@@ -154,9 +238,93 @@ fn json_key(name: &str) -> Vec<u8> {
 }
 
 /// Appends `s` as a JSON string.
-pub fn write_str(s: &str, out: &mut Vec<u8>) {
-    // Serialising a `str` into a Vec cannot fail.
-    let _ = serde_json::to_writer(&mut *out, s);
+pub fn write_str<O: Out + ?Sized>(s: &str, out: &mut O) {
+    // Serialising a `str` into an `Out` cannot fail.
+    let _ = serde_json::to_writer(Writer(out), s);
+}
+
+/// Where a rendered answer goes: one buffer, or [`Pieces`].
+pub trait Out {
+    fn put(&mut self, bytes: &[u8]);
+}
+
+impl Out for Vec<u8> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+/// An answer in pieces of at most [`TEXT_BLOCK`] bytes, for a caller that
+/// sends it on rather than reading it (a REST response body): neither the
+/// answer nor its rows then ever take one allocation of their whole size.
+/// Allocations that large come from fresh pages of the allocator, which
+/// keeps freed pages committed for a while (mimalloc: a second): with them,
+/// a 655 KB answer read by one client in a loop raised peak RSS by ~22× the
+/// answer (bench/memory.py); pieces of this size come from pages that the
+/// thread reuses read after read.
+#[derive(Debug, Default)]
+pub struct Pieces {
+    pieces: Vec<Vec<u8>>,
+    /// Bytes still expected (measured, so at least what is written): sizes
+    /// the next piece, so that the last is not larger than needed.
+    expected: usize,
+}
+
+impl Pieces {
+    pub fn into_vecs(self) -> Vec<Vec<u8>> {
+        self.pieces
+    }
+
+    /// The text in one piece: borrowed when it is one already.
+    pub fn joined(&self) -> std::borrow::Cow<'_, [u8]> {
+        match self.pieces.as_slice() {
+            [] => std::borrow::Cow::Borrowed(&[]),
+            [one] => std::borrow::Cow::Borrowed(one),
+            many => std::borrow::Cow::Owned(many.concat()),
+        }
+    }
+}
+
+impl From<Vec<u8>> for Pieces {
+    fn from(text: Vec<u8>) -> Self {
+        Pieces {
+            pieces: vec![text],
+            expected: 0,
+        }
+    }
+}
+
+impl Out for Pieces {
+    fn put(&mut self, mut bytes: &[u8]) {
+        while !bytes.is_empty() {
+            let room = self.pieces.last().map_or(0, |p| p.capacity() - p.len());
+            if room == 0 {
+                let size = self.expected.max(bytes.len()).min(TEXT_BLOCK);
+                self.pieces.push(Vec::with_capacity(size));
+                continue;
+            }
+            let n = room.min(bytes.len());
+            if let Some(last) = self.pieces.last_mut() {
+                last.extend_from_slice(&bytes[..n]);
+            }
+            self.expected = self.expected.saturating_sub(n);
+            bytes = &bytes[n..];
+        }
+    }
+}
+
+/// `io::Write` over an [`Out`], for serde_json's string escaping.
+struct Writer<'a, O: ?Sized>(&'a mut O);
+
+impl<O: Out + ?Sized> std::io::Write for Writer<'_, O> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.put(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 impl<'p> ReadDoc<'p> {
@@ -213,14 +381,16 @@ impl<'p> ReadDoc<'p> {
             types,
             outputs,
             join_columns,
-            buf: Vec::new(),
+            text: Text::default(),
             rows: Vec::new(),
             cells: Vec::new(),
             row_keys: vec![Vec::new(); plan.related.len()],
             distinct: vec![Vec::new(); plan.related.len()],
-            seen: vec![HashSet::new(); plan.related.len()],
-            groups: HashMap::new(),
-            parent_keys: Vec::new(),
+            seen: vec![HashMap::new(); plan.related.len()],
+            group_of: HashMap::new(),
+            row_group: Vec::new(),
+            group_start: Vec::new(),
+            group_rows: Vec::new(),
         });
         for (index, related) in plan.related.iter().enumerate() {
             let key_types = related
@@ -317,12 +487,29 @@ impl<'p> ReadDoc<'p> {
     fn finish(&mut self, id: usize) {
         let node = &mut self.nodes[id];
         if node.link.is_some() {
-            let keys = std::mem::take(&mut node.parent_keys);
-            for (row, key) in keys.into_iter().enumerate() {
-                if let Some(k) = key {
-                    node.groups.entry(k).or_default().push(row);
+            // A counting sort of the rows by group, stable.
+            let groups = node.group_of.len();
+            let mut start = vec![0u32; groups + 1];
+            for &g in &node.row_group {
+                if g != NO_KEY {
+                    start[g as usize + 1] += 1;
                 }
             }
+            for g in 0..groups {
+                start[g + 1] += start[g];
+            }
+            let mut next = start.clone();
+            let mut rows = vec![0u32; start[groups] as usize];
+            for (row, &g) in node.row_group.iter().enumerate() {
+                if g != NO_KEY {
+                    let slot = &mut next[g as usize];
+                    rows[*slot as usize] = index(row);
+                    *slot += 1;
+                }
+            }
+            node.group_start = start;
+            node.group_rows = rows;
+            node.row_group = Vec::new();
         }
         // Reversed, so that `pending.pop()` loads them in plan order.
         self.pending.extend(node.children.iter().rev());
@@ -337,27 +524,30 @@ impl<'p> ReadDoc<'p> {
             return;
         }
         let node = &mut self.nodes[id];
-        let start = node.buf.len();
+        let (base, buf) = node.text.next_row();
+        let start = base + buf.len();
         if node.plan.shape.is_some() {
             for i in 0..node.outputs.len() {
-                let cell = node.buf.len();
-                row.write_json(i, node.types[i], &mut node.buf);
-                node.cells.push(cell..node.buf.len());
+                let cell = base + buf.len();
+                row.write_json(i, node.types[i], buf);
+                node.cells.push(cell..base + buf.len());
             }
         } else {
-            node.buf.push(b'{');
+            buf.push(b'{');
             for (i, name) in node.outputs.iter().enumerate() {
                 if i > 0 {
-                    node.buf.push(b',');
+                    buf.push(b',');
                 }
-                node.buf.extend_from_slice(name);
-                row.write_json(i, node.types[i], &mut node.buf);
+                buf.extend_from_slice(name);
+                row.write_json(i, node.types[i], buf);
             }
         }
-        node.rows.push(start..node.buf.len());
+        let end = base + buf.len();
+        node.text.wrote(end - start);
+        node.rows.push(start..end);
         self.loaded.add(Size {
             rows: 1,
-            bytes: (node.buf.len() - start) as u64,
+            bytes: (end - start) as u64,
         });
         if let Err(e) = self.loaded.check(self.budget) {
             self.exceeded = Some(e);
@@ -365,12 +555,19 @@ impl<'p> ReadDoc<'p> {
 
         for (j, cols) in node.join_columns.iter().enumerate() {
             let key = joined_key(cols.iter().map(|&i| row.key(i, node.types[i])));
-            if let Some(k) = &key
-                && node.seen[j].insert(k.clone())
-            {
-                node.distinct[j].push(k.clone());
-            }
-            node.row_keys[j].push(key);
+            let at = match key {
+                None => NO_KEY,
+                Some(k) => match node.seen[j].get(&k) {
+                    Some(&at) => at,
+                    None => {
+                        let at = index(node.distinct[j].len());
+                        node.seen[j].insert(k.clone(), at);
+                        node.distinct[j].push(k);
+                        at
+                    }
+                },
+            };
+            node.row_keys[j].push(at);
         }
         if let Some(link) = &node.link {
             // The parent's key follows the selected columns (`sql::related_select`).
@@ -381,28 +578,59 @@ impl<'p> ReadDoc<'p> {
                     .enumerate()
                     .map(|(n, ty)| row.key(first + n, *ty)),
             );
-            node.parent_keys.push(key);
+            let group = match key {
+                None => NO_KEY,
+                Some(k) => {
+                    let next = index(node.group_of.len());
+                    *node.group_of.entry(k).or_insert(next)
+                }
+            };
+            node.row_group.push(group);
         }
     }
 
     /// The rows as a JSON array, or why it would be too large: the size is
     /// measured first, so an answer past the budget is never built.
     pub fn render(&self) -> Result<Vec<u8>, Exceeded> {
+        // Allocated once at (about) its final size: grown by doubling, the text
+        // of an answer of a few hundred KB was copied ~20 times and its buffer
+        // ended up to twice its length (related rows shared by several parents
+        // are written once per parent, so the rows' own text is no guide).
+        let mut out = Vec::with_capacity(self.checked_size()?);
+        self.write(&mut out);
+        Ok(out)
+    }
+
+    /// [`render`](Self::render) in [`Pieces`].
+    pub fn render_pieces(&self) -> Result<Pieces, Exceeded> {
+        let mut out = Pieces {
+            pieces: Vec::new(),
+            expected: self.checked_size()?,
+        };
+        self.write(&mut out);
+        Ok(out)
+    }
+
+    /// The answer's size in bytes (at least), if it is within the budget.
+    fn checked_size(&self) -> Result<usize, Exceeded> {
         if let Some(e) = self.exceeded {
             return Err(e);
         }
-        self.measure().check(self.budget)?;
+        let size = self.measure();
+        size.check(self.budget)?;
+        Ok(usize::try_from(size.bytes).unwrap_or(0))
+    }
+
+    fn write<O: Out>(&self, out: &mut O) {
         let root = &self.nodes[0];
-        let mut out = Vec::with_capacity(self.nodes.iter().map(|n| n.buf.len() + 64).sum());
-        out.push(b'[');
+        out.put(b"[");
         for r in 0..root.rows.len() {
             if r > 0 {
-                out.push(b',');
+                out.put(b",");
             }
-            self.write_row(0, r, &mut out);
+            self.write_row(0, r, out);
         }
-        out.push(b']');
-        Ok(out)
+        out.put(b"]");
     }
 
     /// The size of the answer as [`render`](Self::render) would write it,
@@ -412,7 +640,7 @@ impl<'p> ReadDoc<'p> {
     fn measure(&self) -> Size {
         // Children come after their parent (`add_node`), so measuring nodes
         // from the last one up finds every child's groups measured.
-        let mut groups: Vec<HashMap<&str, Size>> = vec![HashMap::new(); self.nodes.len()];
+        let mut groups: Vec<Vec<Size>> = vec![Vec::new(); self.nodes.len()];
         let mut root = Size::default();
         for id in (0..self.nodes.len()).rev() {
             let node = &self.nodes[id];
@@ -427,22 +655,24 @@ impl<'p> ReadDoc<'p> {
                 }
                 Some(link) => {
                     let first_only = link.related.relation.kind == RelationKind::BelongsTo;
-                    let mut sizes = HashMap::with_capacity(node.groups.len());
-                    for (key, rows) in &node.groups {
-                        let mut size = Size {
-                            rows: 0,
-                            bytes: 2 + rows.len() as u64,
-                        };
-                        let rows = if first_only {
-                            &rows[..1.min(rows.len())]
-                        } else {
-                            rows
-                        };
-                        for &r in rows {
-                            size.add(row_size(r));
-                        }
-                        sizes.insert(key.as_str(), size);
-                    }
+                    let sizes = (0..node.group_of.len())
+                        .map(|g| {
+                            let rows = self.group(id, g);
+                            let mut size = Size {
+                                rows: 0,
+                                bytes: 2 + rows.len() as u64,
+                            };
+                            let rows = if first_only {
+                                &rows[..1.min(rows.len())]
+                            } else {
+                                rows
+                            };
+                            for &r in rows {
+                                size.add(row_size(r as usize));
+                            }
+                            size
+                        })
+                        .collect();
                     groups[id] = sizes;
                 }
             }
@@ -452,7 +682,7 @@ impl<'p> ReadDoc<'p> {
 
     /// One row with what is embedded in it; `groups` holds the measured
     /// groups of every child node.
-    fn row_size(&self, id: usize, row: usize, groups: &[HashMap<&str, Size>]) -> Size {
+    fn row_size(&self, id: usize, row: usize, groups: &[Vec<Size>]) -> Size {
         let node = &self.nodes[id];
         let own = match &node.plan.shape {
             None => node.rows[row].len() + 1,
@@ -477,9 +707,9 @@ impl<'p> ReadDoc<'p> {
         for (j, &child) in node.children.iter().enumerate() {
             let name = self.nodes[child].link.as_ref().map_or(0, |l| l.name.len());
             size.add_bytes(name + 5);
-            let group = node.row_keys[j][row]
-                .as_deref()
-                .and_then(|k| groups[child].get(k));
+            let group = self
+                .related_group(id, row, j)
+                .and_then(|(c, g)| groups[c].get(g));
             if let Some(g) = group {
                 size.add(*g);
             }
@@ -487,89 +717,111 @@ impl<'p> ReadDoc<'p> {
         size
     }
 
-    fn write_row(&self, id: usize, row: usize, out: &mut Vec<u8>) {
+    /// The child node of relation `j` of node `id`, and the group of its rows
+    /// under `row`: none when the row's key is NULL or matched no row.
+    fn related_group(&self, id: usize, row: usize, j: usize) -> Option<(usize, usize)> {
+        let node = &self.nodes[id];
+        let child = *node.children.get(j)?;
+        let at = *node.row_keys.get(j)?.get(row)?;
+        let key = node.distinct.get(j)?.get(at as usize)?;
+        let group = *self.nodes[child].group_of.get(key)?;
+        Some((child, group as usize))
+    }
+
+    /// The rows of group `g` of a relation node, in statement order.
+    fn group(&self, id: usize, g: usize) -> &[u32] {
+        let node = &self.nodes[id];
+        match (node.group_start.get(g), node.group_start.get(g + 1)) {
+            (Some(&a), Some(&b)) => node
+                .group_rows
+                .get(a as usize..b as usize)
+                .unwrap_or_default(),
+            _ => &[],
+        }
+    }
+
+    fn write_row<O: Out>(&self, id: usize, row: usize, out: &mut O) {
         let node = &self.nodes[id];
         if let Some(shape) = &node.plan.shape {
             return self.write_shaped(id, row, shape, out);
         }
-        out.extend_from_slice(&node.buf[node.rows[row].clone()]);
+        out.put(node.text.get(node.rows[row].clone()));
         let mut comma = !node.outputs.is_empty();
         for j in 0..node.children.len() {
             if comma {
-                out.push(b',');
+                out.put(b",");
             }
             comma = true;
             if let Some(link) = &self.nodes[node.children[j]].link {
-                out.extend_from_slice(&link.name);
+                out.put(&link.name);
             }
             self.write_related(id, row, j, out);
         }
-        out.push(b'}');
+        out.put(b"}");
     }
 
-    fn write_shaped(&self, id: usize, row: usize, shape: &[ShapeItem], out: &mut Vec<u8>) {
+    fn write_shaped<O: Out>(&self, id: usize, row: usize, shape: &[ShapeItem], out: &mut O) {
         let node = &self.nodes[id];
         let width = node.outputs.len();
-        out.push(b'{');
+        out.put(b"{");
         for (n, item) in shape.iter().enumerate() {
             if n > 0 {
-                out.push(b',');
+                out.put(b",");
             }
             match item {
                 ShapeItem::Output { key, index } => {
                     write_str(key, out);
-                    out.push(b':');
+                    out.put(b":");
                     match node.cells.get(row * width + index) {
-                        Some(cell) => out.extend_from_slice(&node.buf[cell.clone()]),
-                        None => out.extend_from_slice(b"null"),
+                        Some(cell) => out.put(node.text.get(cell.clone())),
+                        None => out.put(b"null"),
                     }
                 }
                 ShapeItem::Related { key, index } => {
                     write_str(key, out);
-                    out.push(b':');
+                    out.put(b":");
                     self.write_related(id, row, *index, out);
                 }
                 ShapeItem::Text { key, value } => {
                     write_str(key, out);
-                    out.push(b':');
+                    out.put(b":");
                     write_str(value, out);
                 }
             }
         }
-        out.push(b'}');
+        out.put(b"}");
     }
 
     /// The rows of relation `j` of `row`: an object (or null) for belongs_to,
     /// an array otherwise.
-    fn write_related(&self, id: usize, row: usize, j: usize, out: &mut Vec<u8>) {
+    fn write_related<O: Out>(&self, id: usize, row: usize, j: usize, out: &mut O) {
         let node = &self.nodes[id];
         let Some(&child) = node.children.get(j) else {
-            out.extend_from_slice(b"null");
+            out.put(b"null");
             return;
         };
         let c = &self.nodes[child];
         let Some(link) = &c.link else {
-            out.extend_from_slice(b"null");
+            out.put(b"null");
             return;
         };
-        let rows = node.row_keys[j][row]
-            .as_ref()
-            .and_then(|k| c.groups.get(k))
-            .map_or(&[][..], Vec::as_slice);
+        let rows = self
+            .related_group(id, row, j)
+            .map_or(&[][..], |(c, g)| self.group(c, g));
         if link.related.relation.kind == RelationKind::BelongsTo {
             match rows.first() {
-                Some(&r) => self.write_row(child, r, out),
-                None => out.extend_from_slice(b"null"),
+                Some(&r) => self.write_row(child, r as usize, out),
+                None => out.put(b"null"),
             }
         } else {
-            out.push(b'[');
+            out.put(b"[");
             for (n, &r) in rows.iter().enumerate() {
                 if n > 0 {
-                    out.push(b',');
+                    out.put(b",");
                 }
-                self.write_row(child, r, out);
+                self.write_row(child, r as usize, out);
             }
-            out.push(b']');
+            out.put(b"]");
         }
     }
 }

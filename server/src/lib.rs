@@ -14,6 +14,7 @@ pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod graphql;
+pub mod json_body;
 pub mod listener;
 pub mod log_text;
 pub mod query;

@@ -11,9 +11,10 @@ use clap::Parser;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Blocking work is SQLite reads (at most a pool's worth at once), password
-/// hashing and file access. Tokio's default of 512 let idle threads pile up
-/// under load (70+ on the SQLite benchmark), each holding allocator pages.
+/// Blocking work is password hashing and file access (SQLite reads run on
+/// threads of their own, one per connection: `query::sqlite`). Tokio's
+/// default of 512 let idle threads pile up under load (70+ on the SQLite
+/// benchmark), each holding allocator pages.
 const MAX_BLOCKING_THREADS: usize = 32;
 
 fn main() -> ExitCode {

@@ -22,7 +22,7 @@ use sea_orm::sqlx::{self, AssertSqlSafe, Connection as _};
 use sea_orm::{DatabaseConnection, DbBackend, DbErr, QueryResult, RuntimeErr};
 use sea_query_sqlx::SqlxValues;
 
-use super::document::ReadDoc;
+use super::document::{Exceeded, Pieces, ReadDoc};
 use super::exec::{ExecError, SeaRow, classify};
 use super::plan::ReadPlan;
 
@@ -136,20 +136,39 @@ impl ServerReads {
     /// Reads the plan's rows with their related records, as a JSON array: every
     /// statement of the read on one connection.
     pub async fn read_json(&self, plan: &ReadPlan) -> Result<Vec<u8>, ExecError> {
-        match self.read_once(plan).await {
+        self.read(plan, |doc| doc.render()).await
+    }
+
+    /// [`read_json`](Self::read_json) in pieces, for a response body.
+    pub async fn read_pieces(&self, plan: &ReadPlan) -> Result<Pieces, ExecError> {
+        self.read(plan, |doc| doc.render_pieces()).await
+    }
+
+    async fn read<T>(
+        &self,
+        plan: &ReadPlan,
+        render: fn(&ReadDoc<'_>) -> Result<T, Exceeded>,
+    ) -> Result<T, ExecError> {
+        match self.read_once(plan, render).await {
             Err(Failure::Broken(e)) => {
                 // The server closed pooled connections (a restart, an idle
                 // kill, an admin's terminate): the idle ones are likely dead
                 // too. A read changes nothing, so it runs again on a new one.
                 tracing::info!(error = %e, "a pooled read connection was closed by the server; reconnecting");
                 self.pool.retain(|_, _| false);
-                self.read_once(plan).await.map_err(Failure::into_exec)
+                self.read_once(plan, render)
+                    .await
+                    .map_err(Failure::into_exec)
             }
             other => other.map_err(Failure::into_exec),
         }
     }
 
-    async fn read_once(&self, plan: &ReadPlan) -> Result<Vec<u8>, Failure> {
+    async fn read_once<T>(
+        &self,
+        plan: &ReadPlan,
+        render: fn(&ReadDoc<'_>) -> Result<T, Exceeded>,
+    ) -> Result<T, Failure> {
         let obj = self
             .pool
             .get()
@@ -193,7 +212,7 @@ impl ServerReads {
             }
         }
         lease.release();
-        doc.render().map_err(|e| Failure::Other(e.into()))
+        render(&doc).map_err(|e| Failure::Other(e.into()))
     }
 }
 

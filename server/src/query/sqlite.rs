@@ -7,18 +7,26 @@
 //! to JSON where SQLite hands them out: ~5× the reads per second measured on the
 //! same query. Writes stay on sea-orm (transactions, savepoints, conflicts), on
 //! their own connections to the same file.
+//!
+//! Each connection lives on a thread of its own, and its reads run there.
+//! A read's rows and answer are allocated on the thread that runs it, and the
+//! allocator keeps memory per thread: on tokio's blocking pool, where any of
+//! its threads (20-odd under load) picks up the next read, each ended up
+//! holding a large answer's worth, about twice the reads in flight. With a
+//! thread per connection, that is at most one per read that can run at once,
+//! and SQLite's own allocations (page cache, sorter) stay with their thread.
 
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::time::{Duration, Instant};
 
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OpenFlags, ToSql};
 use sea_query::{SqliteQueryBuilder, Value};
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, oneshot};
 
 use super::cells;
-use super::document::{ReadDoc, Row};
+use super::document::{Exceeded, Pieces, ReadDoc, Row};
 use super::exec::{ExecError, LOCKED, TIMED_OUT};
 use super::plan::ReadPlan;
 use crate::catalog::JsonType;
@@ -36,9 +44,20 @@ pub struct SqliteReads {
     busy_timeout: Duration,
     /// A read still running after this long is interrupted (503).
     statement_timeout: Duration,
-    idle: Mutex<Vec<Connection>>,
+    /// Connections waiting for a read; more are opened up to `permits`.
+    idle: Mutex<Vec<Worker>>,
     /// One permit per connection: at most `size` reads run at once.
     permits: Arc<Semaphore>,
+}
+
+/// A read, run on a connection's thread: given the connection, or why it
+/// could not be opened.
+type Job = Box<dyn FnOnce(Result<&mut Connection, ExecError>) + Send>;
+
+/// The thread of one connection, which runs the jobs sent to it one at a
+/// time. It ends, closing its connection, when the pool drops its `Worker`.
+struct Worker {
+    jobs: mpsc::Sender<Job>,
 }
 
 impl std::fmt::Debug for SqliteReads {
@@ -79,58 +98,118 @@ impl SqliteReads {
 
     /// Reads the plan's rows with their related records, as a JSON array.
     pub async fn read_json(self: &Arc<Self>, plan: Arc<ReadPlan>) -> Result<Vec<u8>, ExecError> {
-        // The permit moves into the blocking task: it is released when the read
-        // really ends, even if the client has gone.
+        self.read(plan, |doc| doc.render()).await
+    }
+
+    /// [`read_json`](Self::read_json) in pieces, for a response body.
+    pub async fn read_pieces(self: &Arc<Self>, plan: Arc<ReadPlan>) -> Result<Pieces, ExecError> {
+        self.read(plan, |doc| doc.render_pieces()).await
+    }
+
+    async fn read<T: Send + 'static>(
+        self: &Arc<Self>,
+        plan: Arc<ReadPlan>,
+        render: fn(&ReadDoc<'_>) -> Result<T, Exceeded>,
+    ) -> Result<T, ExecError> {
+        // The permit and the worker move into the job: both are given back
+        // when the read really ends, even if the client has gone.
         let permit = self
             .permits
             .clone()
             .acquire_owned()
             .await
             .map_err(|e| ExecError::Db(e.to_string()))?;
-        let pool = self.clone();
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            let mut conn = pool.checkout()?;
-            // Without it a runaway read would hold its connection after the
-            // request itself has timed out.
-            let deadline = Instant::now() + pool.statement_timeout;
-            conn.progress_handler(STEPS_PER_CHECK, Some(move || Instant::now() > deadline))
-                .map_err(db)?;
-            let out = read(&mut conn, &plan);
-            pool.idle
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push(conn);
-            out
-        })
-        .await
-        .map_err(|e| ExecError::Db(format!("read task failed: {e}")))?
-    }
-
-    fn checkout(&self) -> Result<Connection, ExecError> {
         let idle = self
             .idle
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .pop();
-        if let Some(conn) = idle {
-            return Ok(conn);
-        }
-        // Read-write without create: the file must exist (checked when the service
-        // was opened); `query_only` then refuses any write on this connection.
-        let conn = Connection::open_with_flags(
-            &self.path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(db)?;
-        conn.busy_timeout(self.busy_timeout).map_err(db)?;
-        conn.pragma_update(None, "query_only", true).map_err(db)?;
-        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-        Ok(conn)
+        let worker = match idle {
+            Some(worker) => worker,
+            None => self.spawn()?,
+        };
+        let jobs = worker.jobs.clone();
+        let (reply, answer) = oneshot::channel();
+        let pool = self.clone();
+        let job: Job = Box::new(move |conn| {
+            let out = conn.and_then(|conn| {
+                let out = read_within(conn, &plan, render, pool.statement_timeout);
+                // Back before the permit, so that the next read finds it.
+                pool.idle
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(worker);
+                out
+            });
+            drop(permit);
+            let _ = reply.send(out);
+        });
+        jobs.send(job)
+            .map_err(|_| ExecError::Db("a SQLite read thread has ended".into()))?;
+        answer
+            .await
+            .map_err(|_| ExecError::Db("a SQLite read failed on its thread".into()))?
+    }
+
+    /// A new connection on a thread of its own. The connection is opened
+    /// there, and an error opening it goes to the first job (and the thread
+    /// ends).
+    fn spawn(&self) -> Result<Worker, ExecError> {
+        let (jobs, inbox) = mpsc::channel::<Job>();
+        let path = self.path.clone();
+        let busy_timeout = self.busy_timeout;
+        std::thread::Builder::new()
+            .name("sqlite-read".into())
+            .spawn(move || match open(&path, busy_timeout) {
+                Ok(mut conn) => {
+                    for job in inbox {
+                        job(Ok(&mut conn));
+                    }
+                }
+                Err(e) => {
+                    if let Ok(job) = inbox.recv() {
+                        job(Err(e));
+                    }
+                }
+            })
+            .map_err(|e| ExecError::Db(format!("cannot start a SQLite read thread: {e}")))?;
+        Ok(Worker { jobs })
     }
 }
 
-fn read(conn: &mut Connection, plan: &ReadPlan) -> Result<Vec<u8>, ExecError> {
+/// Read-write without create: the file must exist (checked when the service
+/// was opened); `query_only` then refuses any write on this connection.
+fn open(path: &Path, busy_timeout: Duration) -> Result<Connection, ExecError> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(db)?;
+    conn.busy_timeout(busy_timeout).map_err(db)?;
+    conn.pragma_update(None, "query_only", true).map_err(db)?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    Ok(conn)
+}
+
+/// [`run`], interrupted past `timeout`: without that a runaway read would hold
+/// its connection after the request itself has timed out.
+fn read_within<T>(
+    conn: &mut Connection,
+    plan: &ReadPlan,
+    render: fn(&ReadDoc<'_>) -> Result<T, Exceeded>,
+    timeout: Duration,
+) -> Result<T, ExecError> {
+    let deadline = Instant::now() + timeout;
+    conn.progress_handler(STEPS_PER_CHECK, Some(move || Instant::now() > deadline))
+        .map_err(db)?;
+    run(conn, plan, render)
+}
+
+fn run<T>(
+    conn: &mut Connection,
+    plan: &ReadPlan,
+    render: fn(&ReadDoc<'_>) -> Result<T, Exceeded>,
+) -> Result<T, ExecError> {
     let mut doc = ReadDoc::new(plan, super::Backend::Sqlite);
     // One snapshot for the parents and their relations (deferred: no lock until
     // the first read, and none taken for writing).
@@ -145,7 +224,7 @@ fn read(conn: &mut Connection, plan: &ReadPlan) -> Result<Vec<u8>, ExecError> {
             doc.push_row(&SqliteRow(row));
         }
     }
-    Ok(doc.render()?)
+    Ok(render(&doc)?)
 }
 
 struct SqliteRow<'a, 's>(&'a rusqlite::Row<'s>);

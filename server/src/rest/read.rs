@@ -12,7 +12,8 @@ use super::schema::describe;
 use super::{Service, ok};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::AppQuery;
-use crate::query::document::first_record;
+use crate::json_body::JsonPieces;
+use crate::query::document::{Pieces, first_record};
 use crate::query::exec;
 use crate::query::plan::{self, ReadInput};
 
@@ -35,7 +36,7 @@ pub async fn list_with(svc: Service, table: &str, p: Params) -> ApiResult<Respon
     }
     let input = read_input(&p, svc.limits().max_list_items)?;
     let plan = Arc::new(svc.plan().read(&table, &input)?);
-    let rows = svc.runtime.read_json(plan.clone()).await?;
+    let rows = svc.runtime.read_pieces(plan.clone()).await?;
     respond(&svc, &p, Count::Matching(&plan), &table, rows).await
 }
 
@@ -52,7 +53,7 @@ pub async fn by_keys(
         Some(n) => Count::Known(n),
         None => Count::Rows,
     };
-    respond(svc, p, count, table, rows).await
+    respond(svc, p, count, table, rows.into()).await
 }
 
 /// What `count_only` and `include_count` answer.
@@ -71,13 +72,13 @@ async fn respond(
     p: &Params,
     count: Count<'_>,
     table: &crate::catalog::Table,
-    rows: Vec<u8>,
+    rows: Pieces,
 ) -> ApiResult<Response> {
     let counted = async || -> ApiResult<u64> {
         Ok(match count {
             Count::Matching(plan) => exec::count(&svc.runtime.conn, plan).await?,
             Count::Known(n) => n,
-            Count::Rows => exec::records(&rows)?.len() as u64,
+            Count::Rows => exec::records(&rows.joined())?.len() as u64,
         })
     };
     if p.flag("count_only")? {
@@ -90,16 +91,18 @@ async fn respond(
     if p.flag("include_schema")? {
         meta.insert("schema".into(), describe(table));
     }
-    // The rows arrive as JSON text and are passed through, not parsed again.
-    let mut body = Vec::with_capacity(rows.len() + 32);
-    body.extend_from_slice(b"{\"resource\":");
-    body.extend_from_slice(&rows);
-    if !meta.is_empty() {
-        body.extend_from_slice(b",\"meta\":");
-        body.extend_from_slice(Json::Object(meta).to_string().as_bytes());
+    // The rows arrive as JSON text and are passed through, neither parsed
+    // again nor copied.
+    let mut body = JsonPieces::default();
+    body.push(&b"{\"resource\":"[..]);
+    for piece in rows.into_vecs() {
+        body.push(piece);
     }
-    body.push(b'}');
-    Ok(json_bytes(body))
+    if !meta.is_empty() {
+        body.push(format!(",\"meta\":{}", Json::Object(meta)));
+    }
+    body.push(&b"}"[..]);
+    Ok(body.into_response())
 }
 
 /// ANDs a key condition (by-id) into a planned read.

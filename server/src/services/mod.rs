@@ -19,6 +19,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::catalog::Catalog;
 use crate::graphql::schema::GraphCatalog;
+use crate::query::document::Pieces;
 use crate::query::exec::{self, ExecError};
 use crate::query::plan::ReadPlan;
 use crate::query::server_reads::ServerReads;
@@ -63,6 +64,18 @@ impl ServiceRuntime {
             Reads::Sqlite(reads) => reads.read_json(plan).await,
             Reads::Server(reads) => Box::pin(reads.read_json(&plan)).await,
             Reads::SeaOrm => Box::pin(exec::read_json(&self.conn, &plan)).await,
+        }
+    }
+
+    /// [`read_json`](Self::read_json) in pieces, for a response body (see
+    /// [`Pieces`] for why).
+    pub async fn read_pieces(&self, plan: Arc<ReadPlan>) -> Result<Pieces, ExecError> {
+        match &self.reads {
+            Reads::Sqlite(reads) => reads.read_pieces(plan).await,
+            Reads::Server(reads) => Box::pin(reads.read_pieces(&plan)).await,
+            Reads::SeaOrm => Box::pin(exec::read_json(&self.conn, &plan))
+                .await
+                .map(Pieces::from),
         }
     }
 }
