@@ -205,9 +205,13 @@ fn balanced(items: Vec<Condition>, any: bool) -> Condition {
     group(level)
 }
 
-fn apply_order(q: &mut SelectStatement, plan: &ReadPlan, table: &str) {
+/// The plan's order, but for the columns in `ordered` (ordered by already).
+fn apply_order(q: &mut SelectStatement, plan: &ReadPlan, table: &str, ordered: &[String]) {
     for k in &plan.order {
         let name = &plan.table.columns[k.column].name;
+        if ordered.contains(name) {
+            continue;
+        }
         match nulls(k) {
             Some(n) => q.order_by_expr_with_nulls(col(table, name), direction(k), n),
             None => q.order_by_expr(col(table, name), direction(k)),
@@ -272,7 +276,7 @@ pub fn select(plan: &ReadPlan) -> SelectStatement {
     if let Some(f) = &plan.filter {
         q.cond_where(condition(f, t, &plan.table.columns));
     }
-    apply_order(&mut q, plan, t);
+    apply_order(&mut q, plan, t, &[]);
     if let Some(l) = plan.limit {
         q.limit(l);
     }
@@ -360,7 +364,16 @@ pub fn related_select(rp: &RelatedPlan, parent_keys: &[Vec<Value>]) -> SelectSta
         q.cond_where(condition(f, t, &plan.table.columns));
     }
     let Some(limit) = plan.limit else {
-        apply_order(&mut q, plan, t);
+        // The parent's key first: the document groups rows per parent anyway,
+        // so the answer is the same, and the database can walk the foreign key's
+        // index instead of sorting every related row (SQLite's sorter held ~0.5 MB
+        // per read of 347 albums' tracks).
+        for c in key_cols {
+            q.order_by_expr(col(key_table, c), Order::Asc);
+        }
+        // A to-one relation's key is the row's own: ordered by it already.
+        let ordered = if key_table == t { key_cols } else { &[] };
+        apply_order(&mut q, plan, t, ordered);
         return q;
     };
     let mut window = WindowStatement::new();
