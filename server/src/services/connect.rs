@@ -27,10 +27,21 @@ pub enum ConnectError {
 /// Used when `connect_timeout` is not set: long enough for a remote server,
 /// short enough that an admin's "create service" call does not hang.
 const DEFAULT_CONNECT_TIMEOUT_MS: u64 = 5_000;
-/// SQLite serialises writers, so more connections only help readers; one per
-/// core of a typical host is plenty.
-const DEFAULT_SQLITE_POOL: u32 = 8;
 const DEFAULT_SERVER_POOL: u32 = 10;
+
+/// A SQLite service's default `pool_size`: two connections per core, at least
+/// four. SQLite serialises writers, so more connections only help readers, and a
+/// SQLite read runs on its connection's own thread, holding its answer (and the
+/// allocator pages it took) while it builds it: past a few per core, more reads
+/// only wait for the CPU with their memory held. Measured on 2 cores, 8 clients
+/// reading 347 albums with their tracks (a 640 KB answer): 8 connections held
+/// 3.8 MB per read in flight, 4 held 1.5 MB; 2 held 0.2 MB but cost 10–15% of
+/// the small reads' throughput (W1, W2), which 4 do not.
+fn default_sqlite_pool() -> u32 {
+    std::thread::available_parallelism()
+        .map_or(4, |n| u32::try_from(n.get() * 2).unwrap_or(u32::MAX))
+        .max(4)
+}
 /// A SQLite read's limit when `statement_timeout` is not set: the default request
 /// timeout, so that no read outlives its request.
 const DEFAULT_SQLITE_STATEMENT_TIMEOUT_MS: u64 = 30_000;
@@ -39,7 +50,7 @@ const DEFAULT_SQLITE_STATEMENT_TIMEOUT_MS: u64 = 30_000;
 /// holds at most twice `pool_size` connections: reads, and everything else).
 pub fn reads(kind: ServiceKind, config: &ServiceConfig, conn: &DatabaseConnection) -> Reads {
     let size = config.pool_size.unwrap_or(match kind {
-        ServiceKind::Sqlite => DEFAULT_SQLITE_POOL,
+        ServiceKind::Sqlite => default_sqlite_pool(),
         _ => DEFAULT_SERVER_POOL,
     });
     if kind != ServiceKind::Sqlite {
@@ -78,7 +89,7 @@ pub async fn open(
             return Err(BadConfig::from("pool_size must be at least 1").into());
         }
         Some(n) => n,
-        None if kind == ServiceKind::Sqlite => DEFAULT_SQLITE_POOL,
+        None if kind == ServiceKind::Sqlite => default_sqlite_pool(),
         None => DEFAULT_SERVER_POOL,
     };
     let statement_timeout = config.statement_timeout.filter(|ms| *ms > 0);
