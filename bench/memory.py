@@ -27,53 +27,18 @@ import time
 import urllib.error
 import urllib.request
 
-EMAIL, PASSWORD = "memory@example.com", "memory-password"
+# One way to start a demo server, log in and read /proc, shared with probe.py.
+from probe import Server
+
 PATH = "/chinook/_table/Album?limit=1000&related=Artist_by_ArtistId,Track_by_AlbumId"
 WARM = "/chinook/_table/Album?limit=1"
 
 
-class Server:
-    def __init__(self, binary, port):
-        self.dir = tempfile.TemporaryDirectory()
-        env = dict(os.environ, APIFORGE_ADMIN_EMAIL=EMAIL, APIFORGE_ADMIN_PASSWORD=PASSWORD,
-                   APIFORGE_LOG="error")
-        self.proc = subprocess.Popen(
-            [binary, "serve", "--demo", "--bind", f"127.0.0.1:{port}", "--data-dir", self.dir.name],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.base = f"http://127.0.0.1:{port}/api/v2"
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(self.base, timeout=1)
-                break
-            except urllib.error.HTTPError:
-                break
-            except Exception:
-                if self.proc.poll() is not None:
-                    raise RuntimeError(f"{binary} exited with {self.proc.returncode}")
-                time.sleep(0.1)
-        req = urllib.request.Request(self.base + "/system/admin/session", method="POST",
-                                     data=json.dumps({"email": EMAIL, "password": PASSWORD}).encode(),
-                                     headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=60) as r:
-            self.token = json.load(r)["session_token"]
-
-    def get(self, path):
-        req = urllib.request.Request(self.base + path, headers={"Authorization": "Bearer " + self.token})
-        with urllib.request.urlopen(req, timeout=300) as r:
-            return r.read()
-
-    def status(self, key):
-        """A /proc/PID/status figure in KiB (or a count, for Threads)."""
-        with open(f"/proc/{self.proc.pid}/status") as f:
-            for line in f:
-                if line.startswith(key + ":"):
-                    return int(line.split()[1])
-        return 0
-
-    def stop(self):
-        self.proc.kill()
-        self.proc.wait()
-        self.dir.cleanup()
+def get(s, path):
+    status, body = s.call("GET", path)
+    if status != 200:
+        raise RuntimeError(f"GET {path} answered {status}: {body[:200]!r}")
+    return body
 
 
 def wrk(url, token, clients, seconds):
@@ -88,9 +53,9 @@ def wrk(url, token, clients, seconds):
 def measure(binary, port, clients, seconds):
     s = Server(binary, port)
     try:
-        s.get(WARM)
+        get(s, WARM)
         idle = s.status("VmRSS")
-        answer = len(s.get(PATH))
+        answer = len(get(s, PATH))
         rps = wrk(s.base + PATH, s.token, clients, seconds)
         peak = s.status("VmHWM")
         return {"answer_KB": answer / 1024, "idle_MB": idle / 1024, "peak_MB": peak / 1024,

@@ -34,13 +34,15 @@ class Server:
             [binary, "serve", "--demo", "--bind", f"127.0.0.1:{port}", "--data-dir", self.dir.name],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.base = f"http://127.0.0.1:{port}/api/v2"
-        for _ in range(200):
+        for _ in range(300):
             try:
                 urllib.request.urlopen(self.base, timeout=1)
                 break
             except urllib.error.HTTPError:
                 break
             except Exception:
+                if self.proc.poll() is not None:
+                    raise RuntimeError(f"{binary} exited with {self.proc.returncode}")
                 time.sleep(0.1)
         status, body = self.call("POST", "/system/admin/session", {"email": EMAIL, "password": PASSWORD},
                                  auth=False)
@@ -62,11 +64,15 @@ class Server:
             return 0, str(e).encode()
 
     def status(self, key):
+        """A /proc/PID/status figure as written there: KiB (a count, for Threads)."""
         with open(f"/proc/{self.proc.pid}/status") as f:
             for line in f:
                 if line.startswith(key + ":"):
-                    return int(line.split()[1]) // 1024  # MiB
+                    return int(line.split()[1])
         return 0
+
+    def mib(self, key):
+        return self.status(key) // 1024
 
     def cpu(self):
         with open(f"/proc/{self.proc.pid}/stat") as f:
@@ -81,21 +87,21 @@ class Server:
 
 def fan_out(s):
     s.call("GET", "/chinook/_table/Artist?limit=1")
-    hwm, rss = s.status("VmHWM"), s.status("VmRSS")
+    hwm, rss = s.mib("VmHWM"), s.mib("VmRSS")
     st, body = s.call("GET", "/chinook/_table/Track?limit=80&related=Playlist_by_PlaylistTrack"
                              "&Playlist_by_PlaylistTrack.related=Track_by_PlaylistTrack")
     return {"status": st, "answer_MB": round(len(body) / 1e6, 1),
-            "peak_MiB_added": s.status("VmHWM") - hwm, "rss_MiB_added": s.status("VmRSS") - rss}
+            "peak_MiB_added": s.mib("VmHWM") - hwm, "rss_MiB_added": s.mib("VmRSS") - rss}
 
 
 def big_documents(s):
     q = "{ Artist(limit: 1) { ArtistId } }"
     s.call("POST", "/chinook/graphql", {"query": q})
-    rss = s.status("VmRSS")
+    rss = s.mib("VmRSS")
     for i in range(32):
         doc = f"# {i} " + "x" * (3 * 1024 * 1024) + "\n" + q
         s.call("POST", "/chinook/graphql", {"query": doc})
-    return {"rss_MiB_added": s.status("VmRSS") - rss}
+    return {"rss_MiB_added": s.mib("VmRSS") - rss}
 
 
 def related_names(s):
