@@ -19,6 +19,8 @@ pub struct Model {
     /// The first characters of the key, so an admin can tell keys apart.
     pub api_key_prefix: String,
     pub is_active: bool,
+    /// Requests per minute this app's key may make; `None`: no limit.
+    pub rate_limit_per_minute: Option<i32>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

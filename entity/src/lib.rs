@@ -6,7 +6,9 @@
 
 pub mod admin;
 pub mod app;
+pub mod audit_log;
 pub mod casbin_rule;
+pub mod policy_version;
 pub mod prelude;
 pub mod revoked_session;
 pub mod role;

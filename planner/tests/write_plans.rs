@@ -25,6 +25,7 @@ fn a_read_only_service_refuses_every_write_and_still_plans_reads() {
     let catalog = catalog(Backend::Sqlite);
     let ctx = plan::Context {
         read_only: true,
+        access: planner::plan::Access::Full,
         ..context(&catalog, limits(Backend::Sqlite))
     };
     let artist = ctx.table("Artist").unwrap().clone();

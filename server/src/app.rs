@@ -141,8 +141,12 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartError> {
     jwt.load_revoked(&system)
         .await
         .map_err(|e| StartError::Other(e.to_string()))?;
+    let policies = crate::auth::policy::Policies::load(&system)
+        .await
+        .map_err(|e| StartError::Other(e.to_string()))?;
     let state = AppState::new(Shared {
         system,
+        policies: Arc::new(policies),
         services: Arc::new(Registry::default()),
         jwt: Arc::new(jwt),
         secret: Arc::new(secret),

@@ -9,9 +9,10 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 
 use crate::auth::Caller;
+use crate::auth::policy::RoleGate;
 use crate::catalog::Table;
 use crate::error::{ApiError, ApiResult};
-use crate::query::plan::{self, Context, Limits};
+use crate::query::plan::{self, Access, Context, Limits};
 use crate::services::ServiceRuntime;
 use crate::state::AppState;
 
@@ -20,6 +21,8 @@ use crate::state::AppState;
 pub struct Service {
     pub runtime: Arc<ServiceRuntime>,
     pub caller: Caller,
+    /// An app's access to this service; `None` for an admin session.
+    pub gate: Option<RoleGate>,
 }
 
 impl FromRequestParts<AppState> for Service {
@@ -42,7 +45,27 @@ impl FromRequestParts<AppState> for Service {
                 "Service '{name}' does not exist. GET /api/v2 lists the services."
             ))
         })?;
-        Ok(Service { runtime, caller })
+        let gate = match &caller {
+            Caller::Admin(_) => None,
+            Caller::App {
+                role_id: None,
+                name,
+                ..
+            } => {
+                return Err(ApiError::Forbidden(format!(
+                    "App '{name}' has no role, so its key may not call any service; an admin can give it one (PATCH /api/v2/system/app/{{id}} with \"role\")."
+                )));
+            }
+            Caller::App {
+                role_id: Some(role),
+                ..
+            } => Some(state.policies.current().gate(*role, &runtime.name)),
+        };
+        Ok(Service {
+            runtime,
+            caller,
+            gate,
+        })
     }
 }
 
@@ -67,6 +90,15 @@ impl Service {
             limits: self.limits(),
             service: &self.runtime.name,
             read_only: self.runtime.config.read_only,
+            access: self.access(),
+        }
+    }
+
+    /// The caller's access to this service.
+    pub fn access(&self) -> Access<'_> {
+        match &self.gate {
+            None => Access::Full,
+            Some(g) => Access::Role(g),
         }
     }
 

@@ -6,6 +6,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::auth::admins::AdminCache;
 use crate::auth::jwt::JwtKeys;
+use crate::auth::policy::Policies;
 use crate::auth::secret::SecretBox;
 use crate::auth::{Guards, Sessions};
 use crate::config::Settings;
@@ -41,6 +42,8 @@ pub struct Shared {
     pub settings: Arc<Settings>,
     /// Login throttle, password-check bound, known admins, `_test` allowance.
     pub auth: Guards,
+    /// Apps' keys and roles' rules, swapped whole after each change.
+    pub policies: Arc<Policies>,
 }
 
 impl Sessions for AppState {
@@ -54,5 +57,9 @@ impl Sessions for AppState {
 
     fn system(&self) -> &DatabaseConnection {
         &self.system
+    }
+
+    fn policies(&self) -> &Policies {
+        &self.policies
     }
 }

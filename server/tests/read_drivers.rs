@@ -30,6 +30,7 @@ fn context(catalog: &apiforge::catalog::Catalog) -> plan::Context<'_> {
         limits: LIMITS,
         service: "chinook",
         read_only: false,
+        access: plan::Access::Full,
     }
 }
 

@@ -56,6 +56,7 @@ fn state_on(db: sea_orm::DatabaseConnection, dir: PathBuf) -> AppState {
         secret: Arc::new(secret),
         auth: apiforge::auth::Guards::new(&settings),
         settings: Arc::new(settings),
+        policies: Arc::new(apiforge::auth::policy::Policies::empty()),
     })
 }
 
@@ -274,7 +275,7 @@ async fn protected_routes_refuse_missing_bad_and_unsupported_credentials() {
     let (s, body) = h.send(req).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     assert!(
-        message(&body).contains("API keys are not enabled yet"),
+        message(&body).contains("this API key is not valid"),
         "{body}"
     );
 
@@ -283,7 +284,7 @@ async fn protected_routes_refuse_missing_bad_and_unsupported_credentials() {
         .expect("req");
     let (s, body) = h.send(req).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
-    assert!(message(&body).contains("API keys"), "{body}");
+    assert!(message(&body).contains("API key"), "{body}");
 
     let req = Request::get("/api/v2/system/service")
         .header(header::AUTHORIZATION, "Basic YTpi")

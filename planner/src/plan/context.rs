@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use super::{Action, Limits, PlanError, ReadInput, ReadPlan, WritePlan, plan_read};
+use super::{Access, Action, Limits, PlanError, ReadInput, ReadPlan, WritePlan, plan_read};
 use crate::catalog::{Catalog, Table};
 
 #[derive(Debug, Clone, Copy)]
@@ -19,6 +19,8 @@ pub struct Context<'a> {
     pub service: &'a str,
     /// The service's `read_only` setting: every write is refused.
     pub read_only: bool,
+    /// The caller's access: what it may plan, and on which rows.
+    pub access: Access<'a>,
 }
 
 impl<'a> Context<'a> {

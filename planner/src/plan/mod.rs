@@ -10,12 +10,14 @@
 //! Everything a request may do is planned through one [`Context`], which is where
 //! access is decided.
 
+mod access;
 mod cond;
 mod context;
 mod keys;
 mod read;
 mod write;
 
+pub use access::*;
 pub use cond::*;
 pub use context::*;
 pub use keys::*;

@@ -292,6 +292,7 @@ pub fn context(catalog: &Catalog, limits: Limits) -> plan::Context<'_> {
         limits,
         service: "chinook",
         read_only: false,
+        access: planner::plan::Access::Full,
     }
 }
 

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::error::AdminError;
 use crate::auth::throttle::PeerIp;
-use crate::auth::{AuthError, Caller, RequireAdmin};
+use crate::auth::{AdminSession, AuthError, RequireAdmin};
 use crate::error::ApiResult;
 use crate::extract::AppJson;
 use crate::log_text::escaped;
@@ -69,13 +69,13 @@ pub async fn login(
 }
 
 /// Who the token belongs to and until when: lets a client check a stored token.
-pub async fn current(RequireAdmin(caller): RequireAdmin) -> ApiResult<Json<Value>> {
-    let Caller::Admin {
+pub async fn current(RequireAdmin(session): RequireAdmin) -> ApiResult<Json<Value>> {
+    let AdminSession {
         id,
         email,
         jti,
         expires_at,
-    } = caller;
+    } = session;
     Ok(Json(json!({
         "session_id": jti,
         "id": id,
@@ -86,11 +86,11 @@ pub async fn current(RequireAdmin(caller): RequireAdmin) -> ApiResult<Json<Value
 
 pub async fn logout(
     State(state): State<AppState>,
-    RequireAdmin(caller): RequireAdmin,
+    RequireAdmin(session): RequireAdmin,
 ) -> ApiResult<Json<Value>> {
-    let Caller::Admin {
+    let AdminSession {
         jti, expires_at, ..
-    } = caller;
+    } = session;
     state
         .jwt
         .revoke(&state.system, &jti, expires_at)

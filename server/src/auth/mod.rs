@@ -1,12 +1,14 @@
-//! Who is calling: admin sessions (JWT), later API keys; and the secrets we keep.
+//! Who is calling: admin sessions (JWT) and apps (API keys); and the secrets we keep.
 //!
 //! Handlers take a [`Caller`] argument to require credentials, or
 //! `Option<Caller>` where anonymous calls are allowed but bad credentials are
 //! still refused (a wrong token is an error, not "anonymous").
 
 pub mod admins;
+pub mod apikey;
 pub mod jwt;
 pub mod password;
+pub mod policy;
 pub mod secret;
 pub mod test_limit;
 pub mod throttle;
@@ -25,7 +27,7 @@ const LOGIN_HINT: &str = "POST /api/v2/system/admin/session to get one";
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
     #[error(
-        "no credentials: send an admin session token as 'Authorization: Bearer …' (POST /api/v2/system/admin/session to get one)"
+        "no credentials: send an API key as 'X-Api-Key: …' (or api_key=…), or an admin session token as 'Authorization: Bearer …' (POST /api/v2/system/admin/session to get one)"
     )]
     Missing,
     #[error("the session token has expired: log in again ({LOGIN_HINT})")]
@@ -36,10 +38,14 @@ pub enum AuthError {
     Revoked,
     #[error("the Authorization header must be 'Bearer <session token>'")]
     BadScheme,
+    /// Unknown, rotated away or deleted: the same sentence for each, so a key
+    /// cannot be probed for which.
     #[error(
-        "API keys are not enabled yet: use an admin session token ('Authorization: Bearer …', {LOGIN_HINT})"
+        "this API key is not valid: it is unknown, was rotated or its app was deleted (an admin can issue one: POST /api/v2/system/app)"
     )]
-    ApiKeysDisabled,
+    UnknownKey,
+    #[error("this API key's app '{0}' is not active (an admin can PATCH it with is_active: true)")]
+    InactiveApp(String),
     #[error("email or password is incorrect")]
     BadLogin,
     #[error(
@@ -114,31 +120,44 @@ pub trait Sessions: Send + Sync {
     fn admins(&self) -> &admins::AdminCache;
     /// Where the admins are stored.
     fn system(&self) -> &DatabaseConnection;
+    /// The apps' keys and the roles' rules.
+    fn policies(&self) -> &policy::Policies;
+}
+
+/// An admin's session. `jti`/`expires_at` identify the session so that logout
+/// can revoke exactly it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminSession {
+    pub id: i32,
+    pub email: String,
+    pub jti: String,
+    pub expires_at: DateTime<Utc>,
 }
 
 /// An authenticated caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Caller {
-    /// An admin session: full access. `jti`/`expires_at` identify the session so
-    /// that logout can revoke exactly it.
-    Admin {
+    /// An admin session: full access.
+    Admin(AdminSession),
+    /// An app's API key: the app's role decides (`policy`).
+    App {
         id: i32,
-        email: String,
-        jti: String,
-        expires_at: DateTime<Utc>,
+        name: String,
+        role_id: Option<i32>,
+        rate_limit_per_minute: Option<u32>,
     },
 }
 
 impl Caller {
     pub fn is_admin(&self) -> bool {
-        matches!(self, Caller::Admin { .. })
+        matches!(self, Caller::Admin(_))
     }
 }
 
 /// Credentials as sent, before checking them.
 enum Credentials<'a> {
     Session(&'a str),
-    ApiKey,
+    ApiKey(&'a str),
     Malformed(AuthError),
 }
 
@@ -170,17 +189,19 @@ fn credentials(parts: &Parts) -> Option<Credentials<'_>> {
     {
         return Some(Credentials::Session(t));
     }
-    let query_key = parts.uri.query().is_some_and(|q| {
-        q.split('&')
-            .any(|pair| pair.split('=').next() == Some("api_key") && pair.len() > "api_key=".len())
-    });
-    if header(h, "x-api-key").is_some()
-        || header(h, "x-dreamfactory-api-key").is_some()
-        || query_key
-    {
-        return Some(Credentials::ApiKey);
-    }
-    None
+    header(h, "x-api-key")
+        .or_else(|| header(h, "x-dreamfactory-api-key"))
+        .or_else(|| query_key(parts.uri.query()?))
+        .map(Credentials::ApiKey)
+}
+
+/// `api_key=KEY` in a query string. Keys are URL-safe (`apikey::generate`), so
+/// a key needs no decoding; one that would is not a key we issued.
+fn query_key(query: &str) -> Option<&str> {
+    query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("api_key="))
+        .filter(|k| !k.is_empty())
 }
 
 /// A token's signature is not enough: its admin must still exist.
@@ -188,19 +209,33 @@ async fn authenticate(parts: &Parts, state: &impl Sessions) -> Result<Option<Cal
     match credentials(parts) {
         None => Ok(None),
         Some(Credentials::Malformed(e)) => Err(e),
-        Some(Credentials::ApiKey) => Err(AuthError::ApiKeysDisabled),
+        Some(Credentials::ApiKey(key)) => {
+            let snapshot = state.policies().current();
+            let app = snapshot
+                .app_by_key_hash(&apikey::hash(key))
+                .ok_or(AuthError::UnknownKey)?;
+            if !app.is_active {
+                return Err(AuthError::InactiveApp(app.name.clone()));
+            }
+            Ok(Some(Caller::App {
+                id: app.id,
+                name: app.name.clone(),
+                role_id: app.role_id,
+                rate_limit_per_minute: app.rate_limit_per_minute,
+            }))
+        }
         Some(Credentials::Session(token)) => {
             let claims = state.jwt().verify(token)?;
             state
                 .admins()
                 .check(state.system(), claims.sub, &claims.email)
                 .await?;
-            Ok(Some(Caller::Admin {
+            Ok(Some(Caller::Admin(AdminSession {
                 id: claims.sub,
                 email: claims.email.clone(),
                 expires_at: claims.expires_at(),
                 jti: claims.jti,
-            }))
+            })))
         }
     }
 }
@@ -243,20 +278,19 @@ impl<S: Sessions> OptionalFromRequestParts<S> for Caller {
 }
 
 /// A [`Caller`] that must be an admin: the extractor for the `system` service.
-/// Other callers (apps, once API keys exist) get 403.
+/// Apps (API keys) get 403, whatever their role.
 #[derive(Debug, Clone)]
-pub struct RequireAdmin(pub Caller);
+pub struct RequireAdmin(pub AdminSession);
 
 impl<S: Sessions> FromRequestParts<S> for RequireAdmin {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let caller = <Caller as FromRequestParts<S>>::from_request_parts(parts, state).await?;
-        if !caller.is_admin() {
-            return Err(ApiError::Forbidden(
-                "only an admin session may use the system service".into(),
-            ));
+        match <Caller as FromRequestParts<S>>::from_request_parts(parts, state).await? {
+            Caller::Admin(session) => Ok(RequireAdmin(session)),
+            Caller::App { .. } => Err(ApiError::Forbidden(
+                "only an admin session may use the system service; an API key reaches the data services its app's role allows".into(),
+            )),
         }
-        Ok(RequireAdmin(caller))
     }
 }

@@ -12,7 +12,7 @@ use std::num::NonZeroU32;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
-use super::Caller;
+use super::AdminSession;
 use crate::error::ApiError;
 
 pub struct TestLimit {
@@ -47,13 +47,11 @@ impl TestLimit {
     }
 
     /// Counts one call by `caller`; refused once the minute's allowance is used.
-    pub fn check(&self, caller: &Caller) -> Result<(), TooManyTests> {
+    pub fn check(&self, admin: &AdminSession) -> Result<(), TooManyTests> {
         let Some((limiter, per_minute)) = &self.limiter else {
             return Ok(());
         };
-        let key = match caller {
-            Caller::Admin { id, .. } => *id,
-        };
+        let key = admin.id;
         limiter.check_key(&key).map_err(|not_until| TooManyTests {
             per_minute: *per_minute,
             seconds: not_until
@@ -68,8 +66,8 @@ impl TestLimit {
 mod tests {
     use super::*;
 
-    fn admin(id: i32) -> Caller {
-        Caller::Admin {
+    fn admin(id: i32) -> AdminSession {
+        AdminSession {
             id,
             email: format!("a{id}@example.com"),
             jti: String::new(),
