@@ -25,7 +25,6 @@ fn a_read_only_service_refuses_every_write_and_still_plans_reads() {
     let catalog = catalog(Backend::Sqlite);
     let ctx = plan::Context {
         read_only: true,
-        access: planner::plan::Access::Full,
         ..context(&catalog, limits(Backend::Sqlite))
     };
     let artist = ctx.table("Artist").unwrap().clone();
@@ -36,6 +35,7 @@ fn a_read_only_service_refuses_every_write_and_still_plans_reads() {
             filter: plan::Cond::TRUE,
         },
         vec![],
+        plan::Verb::Delete,
     );
     assert!(
         matches!(&refused, Err(PlanError::Forbidden(m)) if m == "Service 'chinook' is read-only."),
@@ -59,6 +59,7 @@ fn a_write_plan_keeps_what_it_was_given() {
                 filter: filter.clone(),
             },
             vec![read.clone()],
+            plan::Verb::Delete,
         )
         .unwrap();
     assert_eq!(plan.key, vec!["ArtistId".to_string()]);

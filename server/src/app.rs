@@ -187,6 +187,10 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             refusals.request_timeout,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            rate_limit::per_app,
         ));
     // Outside the timeout and the handlers (a refused request costs nothing), inside
     // the request context (a 429 still carries its request id).

@@ -309,6 +309,7 @@ impl From<RecordError> for ApiError {
         match e {
             RecordError::Invalid(m) => ApiError::BadRequest(m),
             RecordError::NotFound(m) => ApiError::NotFound(m),
+            RecordError::Forbidden(m) => ApiError::Forbidden(m),
             RecordError::Conflict(m) => ApiError::Conflict {
                 message: m,
                 context: None,
@@ -330,6 +331,7 @@ impl From<ExecError> for ApiError {
             ExecError::Invalid(m) => ApiError::BadRequest(m),
             ExecError::Timeout(m) => ApiError::Timeout(m),
             ExecError::Busy(m) => ApiError::Busy(m),
+            ExecError::Forbidden(m) => ApiError::Forbidden(m),
             ExecError::Db(m) => ApiError::Internal(m),
             ExecError::TooLarge(e) => ApiError::BadRequest(e.to_string()),
         }

@@ -1,4 +1,5 @@
-//! Requests per minute per client address (`rate_limit`), answered with 429.
+//! Requests per minute per client address (`rate_limit`) and per app
+//! (`rate_limit_per_minute`), answered with 429.
 //!
 //! Off by default, as DreamFactory's limits are: a local API should not surprise
 //! its developer. When set, it bounds what one address can make the server do,
@@ -16,8 +17,13 @@ use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
+use axum::http::{HeaderMap, HeaderValue};
+
+use crate::auth::Caller;
+use crate::auth::app_limit::Allowance;
 use crate::error::ApiError;
 use crate::listener::PeerAddr;
+use crate::state::AppState;
 
 pub struct RateLimit {
     limiter: DefaultKeyedRateLimiter<IpAddr>,
@@ -76,5 +82,56 @@ pub async fn enforce(State(limit): State<Arc<RateLimit>>, req: Request, next: Ne
             }
             .into_response()
         }
+    }
+}
+
+/// Middleware: an app with `rate_limit_per_minute` gets that many requests per
+/// clock minute; every answer to it carries `X-RateLimit-Limit`, `-Remaining`
+/// and `-Reset` (Unix time), and the refusal is a 429 with `Retry-After`. The
+/// caller it authenticates is kept for the handler, so keys are checked once.
+pub async fn per_app(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let (mut parts, body) = req.into_parts();
+    let caller = <Caller as axum::extract::OptionalFromRequestParts<AppState>>::from_request_parts(
+        &mut parts, &state,
+    )
+    .await;
+    let req = Request::from_parts(parts, body);
+    let Ok(Some(Caller::App {
+        id,
+        name,
+        rate_limit_per_minute: Some(limit),
+        ..
+    })) = caller
+    else {
+        return next.run(req).await;
+    };
+    match state.auth.app_limits.check(id, limit) {
+        Ok(allowance) => {
+            let mut resp = next.run(req).await;
+            rate_headers(resp.headers_mut(), allowance);
+            resp
+        }
+        Err(allowance) => {
+            let mut resp = ApiError::RetryAfter {
+                message: format!(
+                    "Too many requests: app '{name}' may make {limit} per minute (its rate_limit_per_minute). Try again in {} s.",
+                    allowance.reset
+                ),
+                seconds: allowance.reset,
+            }
+            .into_response();
+            rate_headers(resp.headers_mut(), allowance);
+            resp
+        }
+    }
+}
+
+fn rate_headers(h: &mut HeaderMap, a: Allowance) {
+    for (name, value) in [
+        ("x-ratelimit-limit", u64::from(a.limit)),
+        ("x-ratelimit-remaining", u64::from(a.remaining)),
+        ("x-ratelimit-reset", a.reset_at),
+    ] {
+        h.insert(name, HeaderValue::from(value));
     }
 }

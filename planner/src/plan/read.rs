@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
-use super::{Cond, PlanError, invalid, resolve, unknown_column};
+use super::{Cond, Context, PlanError, Verb, invalid, resolve, unknown_column};
 use crate::Backend;
-use crate::catalog::{Catalog, Relation, Table};
+use crate::catalog::{Relation, Table};
 use crate::filter::Expr;
 
 /// An output expression of `fields=`.
@@ -201,22 +201,26 @@ pub const MAX_RELATED_DEPTH: usize = 4;
 
 /// Plans a read; front ends call it through [`super::Context::read`].
 pub(crate) fn plan_read(
+    ctx: &Context<'_>,
     table: &Arc<Table>,
     input: &ReadInput,
-    catalog: &Catalog,
-    limits: Limits,
 ) -> Result<ReadPlan, PlanError> {
-    plan_level(table, input, catalog, limits, 0, true)
+    plan_level(ctx, table, input, 0, true)
 }
 
+/// One level of a read: the caller's GET on the table is checked first (a
+/// refusal says so before any mistake in the request is looked at), and its
+/// record filter is ANDed into the level's own, so lists, counts, aggregates,
+/// reads by id and embedded rows all see only the rows the role may read.
 fn plan_level(
+    ctx: &Context<'_>,
     table: &Arc<Table>,
     input: &ReadInput,
-    catalog: &Catalog,
-    limits: Limits,
     depth: usize,
     top: bool,
 ) -> Result<ReadPlan, PlanError> {
+    let limits = ctx.limits;
+    let guard = ctx.guard(table, Verb::Get)?;
     let column = |name: &str, what: &str| -> Result<usize, PlanError> {
         table
             .column_index(name)
@@ -310,10 +314,15 @@ fn plan_level(
 
     // A filter that holds for every row is no filter; one that holds for none
     // stays, and the statement says `WHERE FALSE`.
-    let filter = match &input.filter {
-        Some(expr) => Some(resolve(table, expr, limits.backend)?).filter(|c| !c.is_true()),
+    let asked = match &input.filter {
+        Some(expr) => Some(resolve(table, expr, limits.backend)?),
         None => None,
     };
+    let filter = match (asked, guard) {
+        (Some(a), Some(g)) => Some(Cond::all([a, g])),
+        (a, g) => a.or(g),
+    }
+    .filter(|c| !c.is_true());
 
     let mut order = Vec::with_capacity(input.order.len());
     for o in &input.order {
@@ -369,18 +378,15 @@ fn plan_level(
         )));
     }
     if input.related_all {
+        // `related=*` means every relation the caller may read: one whose
+        // table the role may not GET is left out, not refused.
         for rel in &table.relations {
-            if input.related.iter().any(|(n, _)| n == &rel.name) {
+            if input.related.iter().any(|(n, _)| n == &rel.name)
+                || !ctx.access.table(&rel.ref_table, Verb::Get).allowed()
+            {
                 continue;
             }
-            related.push(plan_relation(
-                table,
-                rel,
-                &ReadInput::default(),
-                catalog,
-                limits,
-                depth,
-            )?);
+            related.push(plan_relation(ctx, rel, &ReadInput::default(), depth)?);
         }
     }
     for (name, sub) in &input.related {
@@ -396,7 +402,7 @@ fn plan_level(
                 }
             ))
         })?;
-        related.push(plan_relation(table, rel, sub, catalog, limits, depth)?);
+        related.push(plan_relation(ctx, rel, sub, depth)?);
     }
 
     Ok(ReadPlan {
@@ -447,14 +453,12 @@ fn checked_shape(
 }
 
 fn plan_relation(
-    _table: &Arc<Table>,
+    ctx: &Context<'_>,
     rel: &Relation,
     sub: &ReadInput,
-    catalog: &Catalog,
-    limits: Limits,
     depth: usize,
 ) -> Result<RelatedPlan, PlanError> {
-    let target = catalog.table(&rel.ref_table).ok_or_else(|| {
+    let target = ctx.catalog.table(&rel.ref_table).ok_or_else(|| {
         invalid(format!(
             "Relation '{}' points at table '{}', which is not exposed.",
             rel.name, rel.ref_table
@@ -470,7 +474,13 @@ fn plan_relation(
             rel.name
         )));
     }
-    let plan = plan_level(target, sub, catalog, limits, depth + 1, false)?;
+    let plan = plan_level(ctx, target, sub, depth + 1, false).map_err(|e| match e {
+        PlanError::Forbidden(m) => PlanError::Forbidden(format!(
+            "{m} (It is reached through relation '{}'.)",
+            rel.name
+        )),
+        other => other,
+    })?;
     Ok(RelatedPlan {
         relation: rel.clone(),
         plan,

@@ -108,15 +108,21 @@ fn a_true_filter_is_no_filter_and_a_false_one_stays() {
         budget: Budget::UNLIMITED,
         max_list_items: 10,
     };
+    let ctx = Context {
+        catalog: &catalog,
+        limits,
+        service: "s",
+        read_only: false,
+        access: Access::Full,
+    };
     let read = |filter| {
         plan_read(
+            &ctx,
             &t,
             &ReadInput {
                 filter: Some(filter),
                 ..ReadInput::default()
             },
-            &catalog,
-            limits,
         )
         .unwrap()
     };

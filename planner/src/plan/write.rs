@@ -28,6 +28,9 @@ pub enum RecordError {
     Invalid(String),
     #[error("{0}")]
     NotFound(String),
+    /// The record would end outside the role's record filter: 403.
+    #[error("{0}")]
+    Forbidden(String),
     #[error("{0}")]
     Conflict(String),
     /// The statement ran past the service's statement timeout.
@@ -50,6 +53,7 @@ impl RecordError {
         match self {
             RecordError::Invalid(_) => RecordError::Invalid(message),
             RecordError::NotFound(_) => RecordError::NotFound(message),
+            RecordError::Forbidden(_) => RecordError::Forbidden(message),
             RecordError::Conflict(_) => RecordError::Conflict(message),
             RecordError::Timeout(_) => RecordError::Timeout(message),
             RecordError::Busy(_) => RecordError::Busy(message),
@@ -61,6 +65,7 @@ impl RecordError {
         match self {
             RecordError::Invalid(m)
             | RecordError::NotFound(m)
+            | RecordError::Forbidden(m)
             | RecordError::Conflict(m)
             | RecordError::Timeout(m)
             | RecordError::Busy(m) => m,
@@ -72,6 +77,7 @@ impl RecordError {
         match self {
             RecordError::Invalid(_) => 400,
             RecordError::NotFound(_) => 404,
+            RecordError::Forbidden(_) => 403,
             RecordError::Conflict(_) => 409,
             RecordError::Timeout(_) | RecordError::Busy(_) => 503,
             RecordError::Internal(_) => 500,
@@ -139,6 +145,18 @@ pub struct WritePlan {
     /// insert or update (by the keys as they are after it, so a changed key
     /// finds its row), before a delete (so the rows read are the rows deleted).
     pub read_back: Vec<ReadPlan>,
+    /// The role's record filter on the table, when it has one.
+    pub guard: Option<Guard>,
+}
+
+/// The rows a role may write: an update or a delete by key touches a record
+/// only inside `cond` (else it is not found), and every row inserted or
+/// updated must match `cond` afterwards, checked inside the write's
+/// transaction; otherwise the write is refused with `refusal` (403).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Guard {
+    pub cond: Cond,
+    pub refusal: String,
 }
 
 /// A JSON record's fields as typed column values. Unknown fields are an error (a

@@ -6,6 +6,7 @@
 
 pub mod admins;
 pub mod apikey;
+pub mod app_limit;
 pub mod jwt;
 pub mod password;
 pub mod policy;
@@ -97,6 +98,8 @@ pub struct Guards {
     pub admins: admins::AdminCache,
     /// `service/_test` calls per admin (`settings.test_per_minute`).
     pub test_limit: test_limit::TestLimit,
+    /// Requests per minute per app (`rate_limit_per_minute`).
+    pub app_limits: app_limit::AppLimits,
 }
 
 impl Guards {
@@ -106,6 +109,7 @@ impl Guards {
             throttle: throttle::LoginThrottle::new(settings.login_failures, settings.login_window),
             admins: admins::AdminCache::default(),
             test_limit: test_limit::TestLimit::new(settings.test_per_minute),
+            app_limits: app_limit::AppLimits::default(),
         }
     }
 }

@@ -10,7 +10,7 @@ use super::schema::{FieldKind, GraphCatalog, ObjectInfo, Root};
 use crate::context::Service;
 use crate::error::ApiError;
 use crate::query::document::{first_record, write_str};
-use crate::query::plan::{self, Action, Cond, Context, Op, ReadPlan, RecordError};
+use crate::query::plan::{self, Action, Cond, Context, Op, ReadPlan, RecordError, Verb};
 use crate::query::write;
 
 /// Runs one mutation field and writes its value.
@@ -31,10 +31,18 @@ pub async fn run(
             )));
         }
     };
+    // What the role must allow: an update sets the named columns, which is
+    // PATCH's meaning (docs/graphql.md).
+    let verb = match root {
+        Root::Insert(_) => Verb::Post,
+        Root::Update(_) | Root::UpdateByPk(_) => Verb::Patch,
+        _ => Verb::Delete,
+    };
     let info = object(gql, ty)?;
     let table = &info.table;
     let ctx = svc.plan();
     ctx.writable(table)?;
+    ctx.guard(table, verb)?;
     let key: Vec<String> = info.key.iter().map(|(_, c)| c.clone()).collect();
     let backend = ctx.limits.backend;
 
@@ -101,7 +109,7 @@ pub async fn run(
             return Err(ApiError::internal("a query root reached a mutation"));
         }
     };
-    let plan = ctx.write(table, key, action, read_back)?;
+    let plan = ctx.write(table, key, action, read_back, verb)?;
     let written = write::run(&svc.runtime.conn, &plan).await?;
     let committed = written.committed;
     let affected = written.results.len();

@@ -41,6 +41,10 @@ pub enum ExecError {
     /// `Retry-After`, since the same request is likely to succeed shortly.
     #[error("{0}")]
     Busy(String),
+    /// A written row would fall outside the caller's record filter: 403,
+    /// and the write is rolled back.
+    #[error("{0}")]
+    Forbidden(String),
     /// Anything else: a 500, logged, never shown.
     #[error("database error: {0}")]
     Db(String),

@@ -14,7 +14,7 @@ use sea_query::Value;
 use serde_json::{Map, Value as Json};
 
 use super::exec::{self, ExecError};
-use super::plan::{self, Action, Cond, WritePlan, key_after, key_tuples};
+use super::plan::{self, Action, Cond, Guard, WritePlan, key_after, key_tuples};
 pub use super::plan::{Op, Record, RecordError};
 use super::sql;
 use super::{Backend, cells};
@@ -27,6 +27,7 @@ impl From<ExecError> for RecordError {
             ExecError::Invalid(m) => RecordError::Invalid(m),
             ExecError::Timeout(m) => RecordError::Timeout(m),
             ExecError::Busy(m) => RecordError::Busy(m),
+            ExecError::Forbidden(m) => RecordError::Forbidden(m),
             ExecError::Db(m) => RecordError::Internal(m),
             ExecError::TooLarge(e) => RecordError::Invalid(e.to_string()),
         }
@@ -87,7 +88,7 @@ async fn in_transaction(txn: &DatabaseTransaction, plan: &WritePlan) -> Result<W
             } else {
                 None
             };
-            let results = records(txn, table, key, ops, *keep_good).await?;
+            let results = records(txn, plan, ops, *keep_good).await?;
             let ok = results.iter().all(Result::is_ok);
             if !ok && !keep_good {
                 return Ok(Written {
@@ -121,6 +122,7 @@ async fn in_transaction(txn: &DatabaseTransaction, plan: &WritePlan) -> Result<W
                 }
             }
             let keys: Vec<Record> = keys.iter().map(|k| key_after(table, k, set)).collect();
+            check_guard(txn, table, key, plan.guard.as_ref(), &keys).await?;
             let rows = read_back(txn, plan, &keys, backend).await?;
             Ok(Written {
                 results: keys.into_iter().map(Ok).collect(),
@@ -243,29 +245,74 @@ fn key_records(rows: &[sea_orm::QueryResult], table: &Table, key: &[String]) -> 
         .collect()
 }
 
-fn key_cond(key: &[String], vals: &[Value]) -> Cond {
-    Cond::KeyIn {
+/// One record's key, narrowed to the rows the caller's role may write: a
+/// record outside its filter is not found.
+fn key_cond(key: &[String], vals: &[Value], guard: Option<&Guard>) -> Cond {
+    let by_key = Cond::KeyIn {
         columns: key.to_vec(),
         tuples: vec![vals.to_vec()],
+    };
+    match guard {
+        Some(g) => Cond::all([by_key, g.cond.clone()]),
+        None => by_key,
     }
+}
+
+/// Refuses the write unless every row with these keys matches the role's
+/// record filter, read inside the write's transaction after the rows were
+/// written: what the row *is* decides, whatever the body said (defaults,
+/// triggers and unchanged columns included).
+async fn check_guard<C: ConnectionTrait>(
+    conn: &C,
+    table: &Table,
+    key: &[String],
+    guard: Option<&Guard>,
+    keys: &[Record],
+) -> Result<(), ExecError> {
+    let Some(guard) = guard else {
+        return Ok(());
+    };
+    let backend = super::backend_of(conn.get_database_backend());
+    let tuples = key_tuples(table, key, keys, backend);
+    // A row whose key cannot be told cannot be checked, so it is refused.
+    if tuples.len() < keys.len() {
+        return Err(ExecError::Forbidden(guard.refusal.clone()));
+    }
+    let per_chunk = (exec::KEY_VALUES_PER_STATEMENT / key.len().max(1)).max(1);
+    for chunk in tuples.chunks(per_chunk) {
+        let cond = Cond::all([
+            Cond::KeyIn {
+                columns: key.to_vec(),
+                tuples: chunk.to_vec(),
+            },
+            guard.cond.clone(),
+        ]);
+        let found = conn.query_all(&sql::select_keys(table, key, &cond)).await?;
+        if found.len() < chunk.len() {
+            return Err(ExecError::Forbidden(guard.refusal.clone()));
+        }
+    }
+    Ok(())
 }
 
 async fn apply_one<C: ConnectionTrait>(
     conn: &C,
-    table: &Table,
-    key: &[String],
+    plan: &WritePlan,
     op: &Op,
 ) -> Result<Record, RecordError> {
+    let (table, key, guard) = (&*plan.table, &plan.key[..], plan.guard.as_ref());
     match op {
         Op::Insert { set, given_key } => {
-            insert_one(conn, table, key, set, given_key.as_ref()).await
+            let rec = insert_one(conn, table, key, set, given_key.as_ref()).await?;
+            check_guard(conn, table, key, guard, std::slice::from_ref(&rec)).await?;
+            Ok(rec)
         }
         Op::Update {
             key: kv,
             key_json,
             set,
         } => {
-            let cond = key_cond(key, kv);
+            let cond = key_cond(key, kv, guard);
             one_match(conn, table, key, key_json, &cond).await?;
             if !set.is_empty() {
                 let done = conn
@@ -275,10 +322,12 @@ async fn apply_one<C: ConnectionTrait>(
                 at_most_one(done.rows_affected(), table, key, key_json)?;
             }
             // The key may have changed with the update.
-            Ok(key_after(table, key_json, set))
+            let rec = key_after(table, key_json, set);
+            check_guard(conn, table, key, guard, std::slice::from_ref(&rec)).await?;
+            Ok(rec)
         }
         Op::Delete { key: kv, key_json } => {
-            let cond = key_cond(key, kv);
+            let cond = key_cond(key, kv, guard);
             one_match(conn, table, key, key_json, &cond).await?;
             let done = conn
                 .execute(&sql::delete(table, &cond))
@@ -428,11 +477,11 @@ async fn insert_rows<C: ConnectionTrait>(
 /// stops the batch: every later record would wait as long again.
 async fn records(
     txn: &DatabaseTransaction,
-    table: &Table,
-    key: &[String],
+    plan: &WritePlan,
     ops: &[Result<Op, RecordError>],
     keep_good: bool,
 ) -> Result<Vec<Result<Record, RecordError>>, ExecError> {
+    let (table, key) = (&*plan.table, &plan.key[..]);
     let backend = txn.get_database_backend();
     // Fast path: every record is a valid insert with the same columns, nothing to
     // keep separately → one multi-row statement.
@@ -451,7 +500,14 @@ async fn records(
         if same_columns {
             let sp = txn.begin().await?;
             match insert_rows(&sp, table, key, &rows).await {
-                Ok(keys) if keys.len() == rows.len() => {
+                // Rows outside the role's filter: the records one by one below
+                // tell which.
+                Ok(keys)
+                    if keys.len() == rows.len()
+                        && check_guard(&sp, table, key, plan.guard.as_ref(), &keys)
+                            .await
+                            .is_ok() =>
+                {
                     sp.commit().await?;
                     return Ok(keys.into_iter().map(Ok).collect());
                 }
@@ -468,7 +524,7 @@ async fn records(
     for op in ops {
         let r = match op {
             Err(e) => Err(e.clone()),
-            Ok(op) => match one_in_savepoint(txn, table, key, op).await? {
+            Ok(op) => match one_in_savepoint(txn, plan, op).await? {
                 Err(RecordError::Busy(m)) => return Err(ExecError::Busy(m)),
                 r => r,
             },
@@ -480,12 +536,11 @@ async fn records(
 
 async fn one_in_savepoint(
     txn: &DatabaseTransaction,
-    table: &Table,
-    key: &[String],
+    plan: &WritePlan,
     op: &Op,
 ) -> Result<Result<Record, RecordError>, ExecError> {
     let sp = txn.begin().await?;
-    match apply_one(&sp, table, key, op).await {
+    match apply_one(&sp, plan, op).await {
         Ok(rec) => {
             sp.commit().await?;
             Ok(Ok(rec))

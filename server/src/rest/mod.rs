@@ -50,13 +50,25 @@ pub fn router() -> Router<AppState> {
         .method_not_allowed_fallback(crate::error::method_not_allowed)
 }
 
-async fn list_services(State(state): State<AppState>, _caller: Caller) -> Json<serde_json::Value> {
-    let mut resource = vec![json!({"name": "system", "label": "System", "type": "system"})];
+/// `GET /api/v2`: the services the caller can reach. An admin reaches all,
+/// `system` included; an app reaches the services where its role allows
+/// something (`policy::Snapshot::reaches`), never `system`.
+async fn list_services(State(state): State<AppState>, caller: Caller) -> Json<serde_json::Value> {
+    let policies = state.policies.current();
+    let reaches = |name: &str| match &caller {
+        Caller::Admin(_) => true,
+        Caller::App { role_id, .. } => role_id.is_some_and(|r| policies.reaches(r, name)),
+    };
+    let mut resource = Vec::new();
+    if caller.is_admin() {
+        resource.push(json!({"name": "system", "label": "System", "type": "system"}));
+    }
     resource.extend(
         state
             .services
             .list()
             .iter()
+            .filter(|s| reaches(&s.name))
             .map(|s| json!({"name": s.name, "label": s.label, "type": s.kind.as_str()})),
     );
     Json(json!({ "resource": resource }))

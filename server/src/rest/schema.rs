@@ -8,27 +8,21 @@ use super::Service;
 use crate::catalog::{RelationKind, Table};
 use crate::error::ApiResult;
 
-/// `GET /{service}/_table` → `{"resource":[{"name":…}]}`.
+/// `GET /{service}/_table` → `{"resource":[{"name":…}]}`: the tables whose
+/// records the caller may GET.
 pub async fn list_tables(svc: Service) -> Json<Json_> {
     let resource: Vec<Json_> = svc
-        .runtime
-        .catalog
-        .tables
-        .keys()
-        .map(|name| json!({ "name": name }))
+        .plan()
+        .readable_tables()
+        .map(|t| json!({ "name": t.name }))
         .collect();
     Json(json!({ "resource": resource }))
 }
 
-/// `GET /{service}/_schema` → every table's description.
+/// `GET /{service}/_schema` → the description of every table whose
+/// `_schema/{table}` the caller may GET.
 pub async fn list_schema(svc: Service) -> Json<Json_> {
-    let resource: Vec<Json_> = svc
-        .runtime
-        .catalog
-        .tables
-        .values()
-        .map(|t| describe(t))
-        .collect();
+    let resource: Vec<Json_> = svc.plan().described_tables().map(|t| describe(t)).collect();
     Json(json!({ "resource": resource }))
 }
 
@@ -37,7 +31,7 @@ pub async fn table_schema(
     svc: Service,
     Path((_service, table)): Path<(String, String)>,
 ) -> ApiResult<Json<Json_>> {
-    Ok(Json(describe(svc.table(&table)?.as_ref())))
+    Ok(Json(describe(svc.plan().describe(&table)?.as_ref())))
 }
 
 /// A table as SPEC.md names it: `fields` (columns, with DreamFactory's per-field

@@ -17,7 +17,9 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{AppQuery, JsonBody};
 use crate::query::Backend;
 use crate::query::exec;
-use crate::query::plan::{self, Action, Cond, FieldInput, Op, ReadInput, Record, RecordError};
+use crate::query::plan::{
+    self, Action, Cond, FieldInput, Op, ReadInput, Record, RecordError, Verb,
+};
 use crate::query::write::{self, Written};
 
 type TablePath = Path<(String, String)>;
@@ -80,6 +82,8 @@ struct Target {
     key: Vec<String>,
     backend: Backend,
     fields: Option<Fields>,
+    /// What the caller's role must allow on the table.
+    verb: Verb,
 }
 
 /// `fields=` beyond the key: the read of the written rows, and the fields it
@@ -89,10 +93,13 @@ struct Fields {
     wanted: Vec<String>,
 }
 
-fn target(svc: &Service, table: &str, p: &Params) -> ApiResult<Target> {
+/// What a write addresses, planned under the caller's access: a role that may
+/// not `verb` the table is refused here, before its body is looked at.
+fn target(svc: &Service, table: &str, p: &Params, verb: Verb) -> ApiResult<Target> {
     let ctx = svc.plan();
     let table = ctx.table(table)?.clone();
     ctx.writable(&table)?;
+    ctx.guard(&table, verb)?;
     let key = plan::key_columns(&table, p.text("id_field"))?;
     let fields = fields_read(svc, &table, &key, p)?;
     Ok(Target {
@@ -100,6 +107,7 @@ fn target(svc: &Service, table: &str, p: &Params) -> ApiResult<Target> {
         table,
         key,
         fields,
+        verb,
     })
 }
 
@@ -164,7 +172,7 @@ async fn execute(svc: &Service, t: &Target, action: Action) -> ApiResult<Written
     let read_back = t.fields.iter().map(|f| f.read.clone()).collect();
     let plan = svc
         .plan()
-        .write(&t.table, t.key.clone(), action, read_back)?;
+        .write(&t.table, t.key.clone(), action, read_back, t.verb)?;
     Ok(write::run(&svc.runtime.conn, &plan).await?)
 }
 
@@ -357,7 +365,7 @@ pub async fn create_or_get(
 }
 
 async fn create(svc: Service, table: &str, p: Params, body: Option<Json>) -> ApiResult<Response> {
-    let t = target(&svc, table, &p)?;
+    let t = target(&svc, table, &p, Verb::Post)?;
     let mode = batch_mode(&p)?;
     let records = records(body)?;
     check_batch(&svc, records.len(), "The body holds")?;
@@ -421,7 +429,12 @@ async fn update_table(
     body: Option<Json>,
     replace: bool,
 ) -> ApiResult<Response> {
-    let t = target(&svc, table, &p)?;
+    let t = target(
+        &svc,
+        table,
+        &p,
+        if replace { Verb::Put } else { Verb::Patch },
+    )?;
     let (table, key, backend) = (&t.table, &t.key, t.backend);
     if let Some(filter) = target_cond(&svc, table, key, &p)? {
         let rec = single(body)?;
@@ -496,7 +509,12 @@ async fn by_id_update(
     body: Option<Json>,
     replace: bool,
 ) -> ApiResult<Response> {
-    let t = target(&svc, table, &p)?;
+    let t = target(
+        &svc,
+        table,
+        &p,
+        if replace { Verb::Put } else { Verb::Patch },
+    )?;
     let (kv, key_json) = plan::id_key(&t.table, &t.key, id, t.backend)?;
     let mut rec = single(body)?;
     // A key in the body must name the same record as the URL.
@@ -525,7 +543,7 @@ pub async fn delete_one(
     AppQuery(q): AppQuery<Vec<(String, String)>>,
 ) -> ApiResult<Response> {
     let p = Params::from(q);
-    let t = target(&svc, &table, &p)?;
+    let t = target(&svc, &table, &p, Verb::Delete)?;
     let (kv, key_json) = plan::id_key(&t.table, &t.key, &id, t.backend)?;
     // fields= on a delete shows the record as it was: read back before it goes.
     one_record(&svc, &t, Ok(Op::Delete { key: kv, key_json })).await
@@ -546,7 +564,7 @@ async fn delete_table(
     p: Params,
     body: Option<Json>,
 ) -> ApiResult<Response> {
-    let t = target(&svc, table, &p)?;
+    let t = target(&svc, table, &p, Verb::Delete)?;
     let (table, key, backend) = (&t.table, &t.key, t.backend);
     if let Some(filter) = target_cond(&svc, table, key, &p)? {
         let written = execute(&svc, &t, Action::DeleteMatching { filter }).await?;
