@@ -15,6 +15,7 @@ mod hardening_rest;
 mod hardening_services;
 mod hostile;
 mod params;
+mod rbac;
 mod read_back;
 mod relations;
 mod schema;
