@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use apiforge::catalog::discover::discover;
 use apiforge::catalog::{Catalog, Column, ForeignKey, JsonType, Table};
 use apiforge::graphql::schema::{GraphCatalog, QueryLimits, build};
+use apiforge::query::plan::Access;
 use sea_orm::Database;
 
 const LIMITS: QueryLimits = QueryLimits {
@@ -132,7 +133,7 @@ fn odd() -> Catalog {
 }
 
 fn schema(catalog: &Catalog) -> GraphCatalog {
-    build(catalog, LIMITS).unwrap()
+    build(catalog, LIMITS, Access::Full).unwrap()
 }
 
 #[tokio::test]
