@@ -12,6 +12,10 @@
 //! (the response type and the `Mutation` fields) and `query` (the `Query`
 //! fields). The arguments they share are written once in `args`; every
 //! generated name comes from [`TypeNames`].
+//!
+//! What the caller may use (`Access`) is decided once per table in `shape`
+//! (`Uses`), and each builder leaves out what it does not allow, so that a
+//! role's schema names nothing it may not use (`graphql::role` keeps them).
 
 mod aggregate;
 mod args;
