@@ -1,6 +1,8 @@
 //! The generated GraphQL API of each service: `POST /api/v2/{service}/graphql`
 //! (one operation, or a JSON array of them), and `GET` on the same path for
-//! queries (`?query=…&variables=…`) or, for a browser, GraphiQL.
+//! queries (`?query=…&variables=…`) or, for a browser, GraphiQL;
+//! `GET …/graphql/schema.graphql` for the caller's schema as SDL. An app sees
+//! its role's schema (`role`), an admin the whole one.
 //!
 //! async-graphql parses and validates a request against the service's generated
 //! schema (types, arguments, variables, depth, complexity) and answers
@@ -29,7 +31,7 @@ use axum::Router;
 use axum::extract::{FromRequestParts, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get as get_route, post};
 use serde_json::{Value as Json, json};
 
 use crate::auth::Caller;
@@ -44,6 +46,7 @@ use schema::GraphCatalog;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v2/{service}/graphql", post(execute).get(get))
+        .route("/api/v2/{service}/graphql/schema.graphql", get_route(sdl))
         .merge(graphiql::router())
         .method_not_allowed_fallback(crate::error::method_not_allowed)
 }
@@ -205,6 +208,19 @@ async fn get(State(state): State<AppState>, req: Request) -> Response {
             .await
             .into_response(),
         Err(message) => Answer::error(StatusCode::BAD_REQUEST, &message).into_response(),
+    }
+}
+
+/// `GET …/graphql/schema.graphql`: the caller's schema as SDL, for code
+/// generators and for reading; a role's shows only what the role may use.
+async fn sdl(State(state): State<AppState>, svc: Service) -> Response {
+    match schema_of(&state, &svc) {
+        Ok(gql) => (
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            gql.schema.sdl(),
+        )
+            .into_response(),
+        Err(answer) => answer.into_response(),
     }
 }
 
