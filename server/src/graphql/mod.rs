@@ -317,7 +317,7 @@ fn schema_of(state: &AppState, svc: &Service) -> Result<Arc<GraphCatalog>, Answe
             snapshot.gate(role, &svc.runtime.name)
         })
         .map_err(|why| {
-            tracing::warn!(service = %crate::log_text::escaped(&svc.runtime.name), role, who = %svc.access().who(), error = %crate::log_text::escaped(&why), "GraphQL schema of a role not built");
+            tracing::warn!(service = %crate::log_text::escaped(&svc.runtime.name), role, who = %crate::log_text::escaped(svc.access().who()), error = %crate::log_text::escaped(&why), "GraphQL schema of a role not built");
             unavailable(&why)
         })
 }
