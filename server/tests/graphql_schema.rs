@@ -1,7 +1,8 @@
 //! The generated GraphQL schema, pinned: the SDL of the Chinook sample and of a
 //! catalog made to exercise the naming rule, views, keyless and composite-key
-//! tables and every column type. A change to a generated name, type or
-//! argument shows up here as a snapshot diff, before any client sees it.
+//! tables and every column type, and of a role's schema (only what it may
+//! use). A change to a generated name, type or argument shows up here as a
+//! snapshot diff, before any client sees it.
 #![allow(clippy::unwrap_used)]
 
 use std::path::PathBuf;
@@ -9,6 +10,7 @@ use std::path::PathBuf;
 use apiforge::catalog::discover::discover;
 use apiforge::catalog::{Catalog, Column, ForeignKey, JsonType, Table};
 use apiforge::graphql::schema::{GraphCatalog, QueryLimits, build};
+use apiforge::query::plan::{Access, Gate, Grant, Verb, table_component};
 use sea_orm::Database;
 
 const LIMITS: QueryLimits = QueryLimits {
@@ -132,7 +134,7 @@ fn odd() -> Catalog {
 }
 
 fn schema(catalog: &Catalog) -> GraphCatalog {
-    build(catalog, LIMITS).unwrap()
+    build(catalog, LIMITS, Access::Full).unwrap()
 }
 
 #[tokio::test]
@@ -145,4 +147,59 @@ async fn chinook_sdl() {
 async fn odd_names_sdl() {
     let gql = schema(&odd());
     insta::assert_snapshot!(gql.schema.sdl());
+}
+
+/// A role allowed exactly the listed verbs on the listed tables.
+struct Rules(Vec<(String, Verb)>);
+
+impl Rules {
+    fn new<'a>(rules: impl IntoIterator<Item = (&'a str, Verb)>) -> Rules {
+        Rules(rules.into_iter().map(|(t, v)| (t.to_owned(), v)).collect())
+    }
+}
+
+impl Gate for Rules {
+    fn grant(&self, component: &str, verb: Verb) -> Grant {
+        if self
+            .0
+            .iter()
+            .any(|(t, v)| *v == verb && table_component(t) == component)
+        {
+            Grant::Allow(None)
+        } else {
+            Grant::Deny
+        }
+    }
+
+    fn who(&self) -> &str {
+        "role 'reader'"
+    }
+}
+
+/// GET on Album and Artist, POST on Album: no Track, Genre, … anywhere
+/// (nor Album's relations to them), and only `insert_Album` to write.
+#[tokio::test]
+async fn reader_sdl() {
+    let gate = Rules::new([
+        ("Album", Verb::Get),
+        ("Artist", Verb::Get),
+        ("Album", Verb::Post),
+    ]);
+    let gql = build(&chinook().await, LIMITS, Access::Role(&gate)).unwrap();
+    insta::assert_snapshot!(gql.schema.sdl());
+}
+
+/// A role that may do everything sees the admin's schema, to the letter.
+#[tokio::test]
+async fn every_rule_is_the_admin_schema() {
+    for catalog in [chinook().await, odd()] {
+        let all = Rules::new(
+            catalog
+                .tables
+                .keys()
+                .flat_map(|t| Verb::ALL.map(|v| (t.as_str(), v))),
+        );
+        let role = build(&catalog, LIMITS, Access::Role(&all)).unwrap();
+        assert_eq!(role.schema.sdl(), schema(&catalog).schema.sdl());
+    }
 }

@@ -647,3 +647,33 @@ async fn the_schema_follows_a_refresh() {
         "{after}"
     );
 }
+
+/// The caller's schema as SDL (SPEC.md, "API docs"): an admin's names every
+/// table, with its mutations.
+#[tokio::test]
+async fn schema_graphql_is_the_callers_sdl() {
+    let Some(s) = crate::start().await else {
+        return;
+    };
+    let resp = s
+        .request(reqwest::Method::GET, "/chinook/graphql/schema.graphql")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let content_type = resp.headers()[reqwest::header::CONTENT_TYPE].clone();
+    assert!(content_type.to_str().unwrap().starts_with("text/plain"));
+    let sdl = resp.text().await.unwrap();
+    for expected in [
+        "type Album {",
+        "Artist_by_ArtistId: Artist",
+        "insert_Album(objects: [Album_insert_input!]!): Album_mutation_response",
+        "schema {",
+    ] {
+        // In this backend's spelling of the names.
+        let expected = s.path(expected);
+        assert!(sdl.contains(&expected), "{expected} not in:\n{sdl}");
+    }
+    let (status, body) = s.get("/nope/graphql/schema.graphql").await;
+    assert_eq!(status, 404, "{body}");
+}

@@ -1,6 +1,8 @@
 //! The generated GraphQL API of each service: `POST /api/v2/{service}/graphql`
 //! (one operation, or a JSON array of them), and `GET` on the same path for
-//! queries (`?query=…&variables=…`) or, for a browser, GraphiQL.
+//! queries (`?query=…&variables=…`) or, for a browser, GraphiQL;
+//! `GET …/graphql/schema.graphql` for the caller's schema as SDL. An app sees
+//! its role's schema (`role`), an admin the whole one.
 //!
 //! async-graphql parses and validates a request against the service's generated
 //! schema (types, arguments, variables, depth, complexity) and answers
@@ -16,6 +18,7 @@ pub mod graphiql;
 pub mod guard;
 pub mod mutate;
 pub mod names;
+pub mod role;
 pub mod root;
 pub mod schema;
 
@@ -28,9 +31,10 @@ use axum::Router;
 use axum::extract::{FromRequestParts, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get as get_route, post};
 use serde_json::{Value as Json, json};
 
+use crate::auth::Caller;
 use crate::context::Service;
 use crate::error::{ApiError, REQUEST_ID};
 use crate::extract::GraphqlBody;
@@ -42,6 +46,7 @@ use schema::GraphCatalog;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v2/{service}/graphql", post(execute).get(get))
+        .route("/api/v2/{service}/graphql/schema.graphql", get_route(sdl))
         .merge(graphiql::router())
         .method_not_allowed_fallback(crate::error::method_not_allowed)
 }
@@ -129,7 +134,7 @@ async fn execute(
     GraphqlBody(body): GraphqlBody,
 ) -> Response {
     let bounds = Bounds::of(&state, &svc);
-    let gql = match schema_of(&svc) {
+    let gql = match schema_of(&state, &svc) {
         Ok(gql) => gql,
         Err(answer) => return answer.into_response(),
     };
@@ -193,7 +198,7 @@ async fn get(State(state): State<AppState>, req: Request) -> Response {
         Ok(svc) => svc,
         Err(e) => return e.into_response(),
     };
-    let gql = match schema_of(&svc) {
+    let gql = match schema_of(&state, &svc) {
         Ok(gql) => gql,
         Err(answer) => return answer.into_response(),
     };
@@ -203,6 +208,19 @@ async fn get(State(state): State<AppState>, req: Request) -> Response {
             .await
             .into_response(),
         Err(message) => Answer::error(StatusCode::BAD_REQUEST, &message).into_response(),
+    }
+}
+
+/// `GET …/graphql/schema.graphql`: the caller's schema as SDL, for code
+/// generators and for reading; a role's shows only what the role may use.
+async fn sdl(State(state): State<AppState>, svc: Service) -> Response {
+    match schema_of(&state, &svc) {
+        Ok(gql) => (
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            gql.schema.sdl(),
+        )
+            .into_response(),
+        Err(answer) => answer.into_response(),
     }
 }
 
@@ -255,18 +273,53 @@ fn get_request(uri: &axum::http::Uri) -> Result<async_graphql::Request, String> 
     Ok(request)
 }
 
-fn schema_of(svc: &Service) -> Result<Arc<GraphCatalog>, Answer> {
-    match &svc.runtime.graphql {
-        Ok(gql) => Ok(gql.clone()),
-        Err(why) => Err(Answer::errors(
+/// The caller's schema: the admin's (built with the runtime), or the role's,
+/// which shows only what the role may use (`role`).
+fn schema_of(state: &AppState, svc: &Service) -> Result<Arc<GraphCatalog>, Answer> {
+    let unavailable = |why: &str| {
+        Answer::errors(
             StatusCode::SERVICE_UNAVAILABLE,
             vec![error_json(
                 &format!("This service's GraphQL schema could not be built: {why}"),
                 None,
                 "SERVICE_UNAVAILABLE",
             )],
-        )),
+        )
+    };
+    let full = svc
+        .runtime
+        .graphql
+        .as_ref()
+        .map_err(|why| unavailable(why))?;
+    if svc.gate.is_none() {
+        return Ok(full.clone());
     }
+    let role = match &svc.caller {
+        Caller::App {
+            role_id: Some(role),
+            ..
+        } => *role,
+        // The extractor gives a gate only to an app with a role.
+        _ => {
+            return svc
+                .runtime
+                .role_graphql
+                .build(&svc.runtime.catalog, svc.access())
+                .map_err(|why| unavailable(&why));
+        }
+    };
+    // The version and the gate the schema is built with come from one
+    // snapshot, so a schema is never kept under a version it does not show.
+    let snapshot = state.policies.current();
+    svc.runtime
+        .role_graphql
+        .get(&svc.runtime.catalog, role, snapshot.version, || {
+            snapshot.gate(role, &svc.runtime.name)
+        })
+        .map_err(|why| {
+            tracing::warn!(service = %crate::log_text::escaped(&svc.runtime.name), role, who = %crate::log_text::escaped(svc.access().who()), error = %crate::log_text::escaped(&why), "GraphQL schema of a role not built");
+            unavailable(&why)
+        })
 }
 
 fn not_a_request(e: &serde_json::Error) -> Answer {
@@ -325,7 +378,7 @@ async fn run(
     let cached = cache_key.as_ref().and_then(|k| gql.validated.get(k));
     let doc = match cached {
         Some(doc) => doc,
-        None => match validate(gql, request, bounds).await {
+        None => match validate(svc, gql, request, bounds).await {
             Ok(doc) => {
                 if let Some(k) = cache_key.filter(|k| gql.cacheable(k)) {
                     gql.validated.insert(k, doc.clone());
@@ -377,6 +430,7 @@ async fn run(
 /// `Err` is the answer already: introspection (async-graphql answers it), or
 /// an error (a request mixing introspection with data is one).
 async fn validate(
+    svc: &Service,
     gql: &GraphCatalog,
     mut request: async_graphql::Request,
     bounds: Bounds,
@@ -404,6 +458,21 @@ async fn validate(
             StatusCode::OK,
             "Subscriptions are not supported: this API answers queries and mutations over HTTP.",
         ));
+    }
+    // A field of the service that the role's schema leaves out: said so,
+    // with the rule that is missing, where validation would only call it
+    // unknown.
+    if let (Some(op), Some(_), Ok(full)) = (&op, &svc.gate, &svc.runtime.graphql) {
+        let refused = role::refusals(op, gql, full, &svc.access());
+        if !refused.is_empty() {
+            return Err(Answer::errors(
+                StatusCode::OK,
+                refused
+                    .into_iter()
+                    .map(|r| error_json(&r.message, Some(r.path), "FORBIDDEN"))
+                    .collect(),
+            ));
+        }
     }
     let names = op.map(|op| op.root_names()).unwrap_or_default();
     let introspection = names.iter().any(|n| n == "__schema" || n == "__type");

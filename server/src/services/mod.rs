@@ -18,6 +18,7 @@ use arc_swap::ArcSwap;
 use sea_orm::DatabaseConnection;
 
 use crate::catalog::Catalog;
+use crate::graphql::role::RoleSchemas;
 use crate::graphql::schema::GraphCatalog;
 use crate::query::document::Pieces;
 use crate::query::exec::{self, ExecError};
@@ -39,8 +40,11 @@ pub struct ServiceRuntime {
     pub conn: DatabaseConnection,
     pub reads: Reads,
     pub catalog: Arc<Catalog>,
-    /// The GraphQL schema built from `catalog`, or why it could not be.
+    /// The GraphQL schema built from `catalog`, or why it could not be: the
+    /// admin's, which sees everything.
     pub graphql: Result<Arc<GraphCatalog>, String>,
+    /// The roles' schemas of `catalog`, built on first use.
+    pub role_graphql: RoleSchemas,
 }
 
 /// Where a service's reads run: beside sea-orm rather than through it, for

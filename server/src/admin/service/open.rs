@@ -10,8 +10,10 @@ use crate::admin::error::AdminError;
 use crate::catalog::Catalog;
 use crate::config::Settings;
 use crate::graphql;
+use crate::graphql::role::RoleSchemas;
 use crate::graphql::schema::{GraphCatalog, QueryLimits};
 use crate::log_text::escaped;
+use crate::query::plan::Access;
 use crate::services::config::{DEFAULT_GRAPHQL_MAX_COMPLEXITY, DEFAULT_GRAPHQL_MAX_DEPTH};
 use crate::services::sqlite_path::{self, SqlitePathError};
 use crate::services::{ServiceConfig, ServiceKind, ServiceRuntime, connect};
@@ -111,13 +113,24 @@ pub fn runtime(id: i32, spec: &ServiceSpec, opened: Opened) -> ServiceRuntime {
         config,
         conn,
         graphql: graphql_schema(spec, &catalog),
+        role_graphql: RoleSchemas::new(graphql_limits(spec)),
         catalog: Arc::new(catalog),
     }
 }
 
-/// Built with the runtime, so a refreshed catalog gets a new schema at once.
+/// Built with the runtime, so a refreshed catalog gets a new schema at once
+/// (the roles' schemas are built on first use, `graphql::role`).
 fn graphql_schema(spec: &ServiceSpec, catalog: &Catalog) -> Result<Arc<GraphCatalog>, String> {
-    let limits = QueryLimits {
+    graphql::schema::build(catalog, graphql_limits(spec), Access::Full)
+        .map(Arc::new)
+        .map_err(|e| {
+            tracing::warn!(service = %escaped(&spec.name), error = %escaped(&e.to_string()), "GraphQL schema not built");
+            e.0
+        })
+}
+
+fn graphql_limits(spec: &ServiceSpec) -> QueryLimits {
+    QueryLimits {
         max_depth: spec
             .config
             .graphql_max_depth
@@ -127,11 +140,5 @@ fn graphql_schema(spec: &ServiceSpec, catalog: &Catalog) -> Result<Arc<GraphCata
             .graphql_max_complexity
             .unwrap_or(DEFAULT_GRAPHQL_MAX_COMPLEXITY),
         cache_bytes: spec.config.graphql_cache_bytes(),
-    };
-    graphql::schema::build(catalog, limits)
-        .map(Arc::new)
-        .map_err(|e| {
-            tracing::warn!(service = %escaped(&spec.name), error = %escaped(&e.to_string()), "GraphQL schema not built");
-            e.0
-        })
+    }
 }

@@ -12,6 +12,10 @@
 //! (the response type and the `Mutation` fields) and `query` (the `Query`
 //! fields). The arguments they share are written once in `args`; every
 //! generated name comes from [`TypeNames`].
+//!
+//! What the caller may use (`Access`) is decided once per table in `shape`
+//! (`Uses`), and each builder leaves out what it does not allow, so that a
+//! role's schema names nothing it may not use (`graphql::role` keeps them).
 
 mod aggregate;
 mod args;
@@ -33,6 +37,7 @@ use async_graphql::dynamic::{
 
 use super::names::TypeNames;
 use crate::catalog::{Catalog, RelationKind, Table};
+use crate::query::plan::Access;
 
 /// The root types' names, fixed (no table may take them).
 const QUERY: &str = "Query";
@@ -164,8 +169,20 @@ fn add_roots(
     object
 }
 
-/// The schema of one catalog, built with it (a refresh builds a new one).
-pub fn build(catalog: &Catalog, limits: QueryLimits) -> Result<GraphCatalog, SchemaError> {
+/// The schema of one catalog as `access` may use it: `Access::Full` for an
+/// admin (built with the catalog; a refresh builds a new one), a role's for
+/// its apps (see `graphql::role`). A role sees only what it may use, as in
+/// Hasura: a table's types and `Query` fields need GET on `_table/T`, a
+/// relation GET on its target, each mutation its verb (`insert_T` POST,
+/// `update_T` PATCH, `delete_T` DELETE), and what reads rows back
+/// (`returning`, the `_by_pk` mutations) GET as well. Names are claimed for
+/// every table and relation whatever the access, so a name means the same in
+/// every schema of a service.
+pub fn build(
+    catalog: &Catalog,
+    limits: QueryLimits,
+    access: Access<'_>,
+) -> Result<GraphCatalog, SchemaError> {
     let named = shape::type_names(catalog);
     let mut query_root = Object::new(QUERY);
     let mut mutation_root = Object::new(MUTATION);
@@ -173,27 +190,45 @@ pub fn build(catalog: &Catalog, limits: QueryLimits) -> Result<GraphCatalog, Sch
     let mut scalars = scalars::Scalars::default();
     let mut roots = HashMap::new();
     let mut objects = HashMap::new();
+    let mut reads = false;
     let mut writes = false;
 
-    for shape in shape::shapes(&named) {
+    for shape in shape::shapes(&named, &access) {
+        let uses = shape.uses;
+        if !uses.read && !uses.writes() {
+            continue;
+        }
         scalars.use_columns(&shape);
         let (object, fields) = object::build(&shape);
-        let (aggregate, aggregate_fields) = aggregate::build(&shape, &mut scalars);
-        query_root = add_roots(query_root, query::fields(&shape), &mut roots);
-        // The order types have always been registered in: a table named
-        // like another's derived type (`A_aggregate` beside `A`) registers
-        // one name twice, and the last registration stays.
-        types.extend(aggregate_fields);
-        if shape.writable() {
+        let mut aggregate = None;
+        if uses.read {
+            let (object, types_of_fields) = aggregate::build(&shape, &mut scalars);
+            query_root = add_roots(query_root, query::fields(&shape), &mut roots);
+            // The order types have always been registered in: a table named
+            // like another's derived type (`A_aggregate` beside `A`)
+            // registers one name twice, and the last registration stays.
+            types.extend(types_of_fields);
+            aggregate = Some(object);
+            reads = true;
+        }
+        if uses.writes() {
             types.extend(write_input::build(&shape));
             types.push(mutation::response(&shape).into());
             mutation_root = add_roots(mutation_root, mutation::fields(&shape), &mut roots);
             writes = true;
         }
-        types.push(object.into());
-        types.push(bool_exp::build(&shape).into());
-        types.push(order_by::build(&shape).into());
-        types.push(aggregate.into());
+        if uses.read {
+            types.push(object.into());
+        }
+        if uses.filters() {
+            types.push(bool_exp::build(&shape).into());
+        }
+        if let Some(aggregate) = aggregate {
+            types.push(order_by::build(&shape).into());
+            types.push(aggregate.into());
+        }
+        // Kept for write-only tables too: their mutations name the type, and
+        // `exec` finds the table (and the input fields' columns) through it.
         objects.insert(
             shape.names.object().to_owned(),
             ObjectInfo {
@@ -204,13 +239,28 @@ pub fn build(catalog: &Catalog, limits: QueryLimits) -> Result<GraphCatalog, Sch
             },
         );
     }
-    if named.is_empty() {
-        // A schema needs at least one query field (Hasura answers the same).
-        query_root = query_root.field(Field::new(
+    if !reads {
+        // A schema needs at least one query field: Hasura answers the same
+        // field, to an empty catalog and to a role that may read nothing.
+        let (value, why) = match access {
+            Access::Full => ("this service has no tables", None),
+            Access::Role(_) => (
+                "this role may not read any table of this service",
+                Some(format!(
+                    "There are no queries available to {}: it may not GET any _table/ of this service.",
+                    access.who()
+                )),
+            ),
+        };
+        let field = Field::new(
             "no_queries_available",
             TypeRef::named_nn(TypeRef::STRING),
-            |_| FieldFuture::from_value(Some("this service has no tables".into())),
-        ));
+            move |_| FieldFuture::from_value(Some(value.into())),
+        );
+        query_root = query_root.field(match why {
+            Some(why) => field.description(why),
+            None => field,
+        });
     }
 
     let mut builder = Schema::build(QUERY, writes.then_some(MUTATION), None)
