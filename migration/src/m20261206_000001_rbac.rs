@@ -98,7 +98,7 @@ impl MigrationTrait for Migration {
                         PolicyVersion::Version,
                         PolicyVersion::UpdatedAt,
                     ])
-                    .values_panic([1.into(), 0i64.into(), Expr::current_timestamp().into()])
+                    .values_panic([1.into(), 0i64.into(), Expr::current_timestamp()])
                     .to_owned(),
             )
             .await?;
