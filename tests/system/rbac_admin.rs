@@ -922,3 +922,44 @@ async fn the_audit_log_records_each_change_and_no_secret() {
     assert_eq!(b["resource"].as_array().map(Vec::len), Some(1), "{b}");
     h.assert_no_secret_leaked();
 }
+
+/// Changes at once from several admins all succeed: each transaction reads
+/// (names taken, the role) before it writes, which on SQLite must not fail
+/// with "database is locked" when another writer got there first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_changes_all_succeed() {
+    let Some(h) = Harness::new().await else {
+        return;
+    };
+    let h = std::sync::Arc::new(h);
+    let token = h.login().await;
+    let (s, b) = h
+        .call("POST", "/role", Some(&token), Some(json!({"name": "r"})))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let mut calls = tokio::task::JoinSet::new();
+    for i in 0..12 {
+        let (h, token) = (h.clone(), token.clone());
+        calls.spawn(async move {
+            let (path, body) = if i % 3 == 0 {
+                ("/role", json!({"name": format!("role{i}")}))
+            } else {
+                ("/app", json!({"name": format!("app{i}"), "role": "r"}))
+            };
+            h.call("POST", path, Some(&token), Some(body)).await
+        });
+    }
+    while let Some(done) = calls.join_next().await {
+        let (s, b) = done.unwrap();
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+    }
+    let (_, log) = h
+        .call(
+            "GET",
+            &format!("/audit{}", qs(&[("filter", "action = 'create'")])),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(log["resource"].as_array().map(Vec::len), Some(13), "{log}");
+}

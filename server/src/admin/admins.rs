@@ -12,7 +12,7 @@ use chrono::Utc;
 use entity::admin;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde_json::{Map, Value, json};
 
@@ -21,6 +21,7 @@ use super::body::Object;
 use super::bootstrap::{check_password, ensure_email_free, new_admin, valid_email};
 use super::error::AdminError;
 use super::session::normalize_email;
+use crate::admin::begin_change;
 use crate::auth::{RequireAdmin, password};
 use crate::error::ApiResult;
 use crate::extract::AppJson;
@@ -91,7 +92,9 @@ pub async fn create(
     // A taken email is refused before the hash's work; checked again below.
     ensure_email_free(&state.system, &email, None).await?;
     let row = new_admin(&email, &password).await?;
-    let txn = state.system.begin().await.map_err(AdminError::from)?;
+    let txn = begin_change(&state.system)
+        .await
+        .map_err(AdminError::from)?;
     ensure_email_free(&txn, &email, None).await?;
     let stored = row.insert(&txn).await.map_err(AdminError::from)?;
     audit::record(
@@ -132,7 +135,9 @@ pub async fn update(
         }
         None => None,
     };
-    let txn = state.system.begin().await.map_err(AdminError::from)?;
+    let txn = begin_change(&state.system)
+        .await
+        .map_err(AdminError::from)?;
     let row = find(&txn, &key).await?;
     let id = row.id;
     let old_email = row.email.clone();
@@ -173,7 +178,9 @@ pub async fn delete(
     RequireAdmin(actor): RequireAdmin,
     Path(key): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let txn = state.system.begin().await.map_err(AdminError::from)?;
+    let txn = begin_change(&state.system)
+        .await
+        .map_err(AdminError::from)?;
     // Two admins deleting each other at once must not leave none: on
     // PostgreSQL and MySQL every admin row is locked first, so the second
     // waits for the first and then counts what it left. SQLite has no row

@@ -17,6 +17,10 @@ pub mod session;
 
 use axum::Router;
 use axum::routing::{get, post};
+use sea_orm::{
+    DatabaseConnection, DatabaseTransaction, DbErr, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
+};
 use serde_json::{Value, json};
 
 pub use self::error::AdminError;
@@ -72,6 +76,20 @@ pub fn router() -> Router<AppState> {
         .route("/audit", get(audit::list))
         // Must come last: it applies to the routes registered before it.
         .method_not_allowed_fallback(crate::error::method_not_allowed)
+}
+
+/// Starts the transaction of an admin change. On SQLite it takes the write
+/// lock at once (`BEGIN IMMEDIATE`): a change reads (is the name taken?)
+/// before it writes, and a deferred transaction whose read predates another
+/// writer's commit can never write ("database is locked" at once, whatever
+/// the busy timeout), so concurrent changes failed as 500s. An immediate one
+/// waits its turn instead. Other databases ignore the option.
+pub async fn begin_change(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
 }
 
 /// `GET /api/v2/system`: what the system service offers, DreamFactory-style.

@@ -7,12 +7,13 @@ use chrono::Utc;
 use entity::{app, role};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
-    EntityTrait, QueryFilter, TransactionTrait,
+    EntityTrait, QueryFilter,
 };
 use serde_json::{Value, json};
 
 use super::spec::{AppSpec, Body, audit_detail, render_with_key, spec_for_edit};
 use crate::admin::audit;
+use crate::admin::begin_change;
 use crate::admin::error::AdminError;
 use crate::admin::service::spec::Edit;
 use crate::auth::policy;
@@ -101,7 +102,9 @@ pub async fn create_many(
             ));
         }
     }
-    let txn = state.system.begin().await.map_err(|e| (0, e.into()))?;
+    let txn = begin_change(&state.system)
+        .await
+        .map_err(|e| (0, e.into()))?;
     let mut issued = Vec::with_capacity(specs.len());
     for (i, (spec, detail)) in specs.into_iter().enumerate() {
         let one = create_one(&txn, actor, spec, detail)
@@ -172,7 +175,7 @@ pub async fn update(
     body: Body,
     how: Edit,
 ) -> Result<(app::Model, Option<String>), AdminError> {
-    let txn = state.system.begin().await?;
+    let txn = begin_change(&state.system).await?;
     let row = find(&txn, key).await?;
     let fields = body.fields.clone();
     let spec = spec_for_edit(&txn, &row, body, how).await?;
@@ -198,7 +201,7 @@ pub async fn rotate(
     actor: &AdminSession,
     key: &str,
 ) -> Result<Issued, AdminError> {
-    let txn = state.system.begin().await?;
+    let txn = begin_change(&state.system).await?;
     let row = find(&txn, key).await?;
     let new = apikey::generate();
     let name = row.name.clone();
@@ -231,7 +234,7 @@ pub async fn delete(
     actor: &AdminSession,
     key: &str,
 ) -> Result<app::Model, AdminError> {
-    let txn = state.system.begin().await?;
+    let txn = begin_change(&state.system).await?;
     let row = find(&txn, key).await?;
     app::Entity::delete_by_id(row.id).exec(&txn).await?;
     audit::record(&txn, actor, "delete", "app", &row.name, None).await?;

@@ -8,12 +8,13 @@ use entity::{app, role, role_access};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
-    EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+    EntityTrait, QueryFilter, QueryOrder,
 };
 use serde_json::{Value, json};
 
 use super::spec::{RoleSpec, RuleSpec};
 use crate::admin::audit;
+use crate::admin::begin_change;
 use crate::admin::error::AdminError;
 use crate::auth::AdminSession;
 use crate::auth::policy;
@@ -156,7 +157,9 @@ pub async fn create_many(
             ));
         }
     }
-    let txn = state.system.begin().await.map_err(|e| (0, e.into()))?;
+    let txn = begin_change(&state.system)
+        .await
+        .map_err(|e| (0, e.into()))?;
     let mut stored = Vec::with_capacity(specs.len());
     for (i, (spec, detail)) in specs.into_iter().enumerate() {
         let one = create_one(&txn, actor, spec, detail)
@@ -208,7 +211,7 @@ pub async fn update(
     spec: RoleSpec,
     detail: Value,
 ) -> Result<StoredRole, AdminError> {
-    let txn = state.system.begin().await?;
+    let txn = begin_change(&state.system).await?;
     ensure_name_free(&txn, &spec.name, Some(row.id)).await?;
     let old_name = row.name.clone();
     let id = row.id;
@@ -239,7 +242,7 @@ pub async fn delete(
     actor: &AdminSession,
     row: &role::Model,
 ) -> Result<(), AdminError> {
-    let txn = state.system.begin().await?;
+    let txn = begin_change(&state.system).await?;
     let orphans: Vec<String> = app::Entity::find()
         .filter(app::Column::RoleId.eq(row.id))
         .order_by_asc(app::Column::Id)

@@ -12,12 +12,12 @@ use chrono::Utc;
 use entity::service;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    TransactionTrait,
 };
 
 use super::open::{Opened, open_if_active, runtime};
 use super::spec::ServiceSpec;
 use crate::admin::audit;
+use crate::admin::begin_change;
 use crate::admin::error::AdminError;
 use crate::auth::AdminSession;
 use crate::state::AppState;
@@ -162,7 +162,9 @@ pub async fn create_many(
             .await
             .map_err(|e| (i, e))?;
     }
-    let txn = state.system.begin().await.map_err(|e| (0, e.into()))?;
+    let txn = begin_change(&state.system)
+        .await
+        .map_err(|e| (0, e.into()))?;
     let mut rows = Vec::with_capacity(specs.len());
     for (i, spec) in specs.iter().enumerate() {
         let row = new_row(state, spec).map_err(|e| (i, e))?;
@@ -206,7 +208,7 @@ pub async fn update(
     let id = row.id;
     let mut active: service::ActiveModel = row.into();
     fill_row(state, &spec, &mut active)?;
-    let txn = state.system.begin().await?;
+    let txn = begin_change(&state.system).await?;
     let stored = active.update(&txn).await?;
     audit::record(&txn, actor, "update", "service", &old_name, Some(detail)).await?;
     txn.commit().await?;
@@ -228,7 +230,7 @@ pub async fn delete(
     row: &service::Model,
 ) -> Result<(), AdminError> {
     let registry = state.services.write().await;
-    let txn = state.system.begin().await?;
+    let txn = begin_change(&state.system).await?;
     service::Entity::delete_by_id(row.id).exec(&txn).await?;
     audit::record(&txn, actor, "delete", "service", &row.name, None).await?;
     txn.commit().await?;
