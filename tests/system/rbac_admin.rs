@@ -963,3 +963,41 @@ async fn concurrent_changes_all_succeed() {
         .await;
     assert_eq!(log["resource"].as_array().map(Vec::len), Some(13), "{log}");
 }
+
+/// Bodies of the wrong shape on every new endpoint: 400 envelopes, never 500.
+#[tokio::test]
+async fn malformed_bodies_are_400s() {
+    let Some(h) = Harness::new().await else {
+        return;
+    };
+    let token = h.login().await;
+    let t = Some(token.as_str());
+    for (method, path) in [
+        ("POST", "/role"),
+        ("POST", "/app"),
+        ("POST", "/admin"),
+        ("PATCH", "/admin/1"),
+    ] {
+        for body in [
+            json!(null),
+            json!(5),
+            json!("role"),
+            json!([{"name": "x"}]),
+            json!({"resource": "x"}),
+            json!({"resource": []}),
+            json!({"resource": [null]}),
+        ] {
+            let (s, b) = h.call(method, path, t, Some(body.clone())).await;
+            assert_eq!(s, StatusCode::BAD_REQUEST, "{method} {path} {body}: {b}");
+            assert_envelope(s, &b);
+        }
+    }
+    for path in ["/role/x", "/app/x"] {
+        let (s, b) = h.call("PATCH", path, t, Some(json!([]))).await;
+        assert!(
+            s == StatusCode::BAD_REQUEST || s == StatusCode::NOT_FOUND,
+            "{path}: {b}"
+        );
+        assert_envelope(s, &b);
+    }
+}
