@@ -8,6 +8,9 @@ async fn system_db(dir: &std::path::Path) -> Option<sea_orm::DatabaseConnection>
 #[path = "system/admin_api.rs"]
 mod admin_api;
 
+#[path = "system/rbac_admin.rs"]
+mod rbac_admin;
+
 /// A whole server (`serve --database-url postgres://… --demo`): migrations run
 /// on PostgreSQL, the demo and the admin live there, and a second server on the
 /// same database finds them.

@@ -7,3 +7,6 @@ async fn system_db(dir: &std::path::Path) -> Option<sea_orm::DatabaseConnection>
 
 #[path = "system/admin_api.rs"]
 mod admin_api;
+
+#[path = "system/rbac_admin.rs"]
+mod rbac_admin;

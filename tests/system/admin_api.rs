@@ -20,14 +20,14 @@ use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-const EMAIL: &str = "admin@example.com";
-const PASSWORD: &str = "correct-horse-battery";
+pub(crate) const EMAIL: &str = "admin@example.com";
+pub(crate) const PASSWORD: &str = "correct-horse-battery";
 /// A service password used in requests; no response may ever contain it.
-const DB_PASSWORD: &str = "Sup3r-S3cret-Pa55";
+pub(crate) const DB_PASSWORD: &str = "Sup3r-S3cret-Pa55";
 
-struct Harness {
+pub(crate) struct Harness {
     app: Router,
-    state: AppState,
+    pub(crate) state: AppState,
     dir: PathBuf,
     /// Every response body, to check that no secret ever leaves the server.
     seen: Mutex<Vec<String>>,
@@ -62,7 +62,7 @@ fn state_on(db: sea_orm::DatabaseConnection, dir: PathBuf) -> AppState {
 
 impl Harness {
     /// `None` when the system database's server is not installed (skipped).
-    async fn new() -> Option<Harness> {
+    pub(crate) async fn new() -> Option<Harness> {
         let dir =
             std::env::temp_dir().join(format!("apiforge-admin-test-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).expect("temp dir");
@@ -91,7 +91,7 @@ impl Harness {
         })
     }
 
-    fn chinook(&self) -> String {
+    pub(crate) fn chinook(&self) -> String {
         self.dir.join("db/chinook.sqlite").display().to_string()
     }
 
@@ -111,7 +111,7 @@ impl Harness {
         (status, value)
     }
 
-    async fn call(
+    pub(crate) async fn call(
         &self,
         method: &str,
         path: &str,
@@ -134,7 +134,7 @@ impl Harness {
         self.send(req).await
     }
 
-    async fn login(&self) -> String {
+    pub(crate) async fn login(&self) -> String {
         let (status, body) = self
             .call(
                 "POST",
@@ -154,7 +154,7 @@ impl Harness {
             .expect("count")
     }
 
-    fn assert_no_secret_leaked(&self) {
+    pub(crate) fn assert_no_secret_leaked(&self) {
         for body in self.seen.lock().expect("lock").iter() {
             assert!(
                 !body.contains(DB_PASSWORD),
@@ -172,11 +172,11 @@ impl Harness {
     }
 }
 
-fn message(body: &Value) -> &str {
+pub(crate) fn message(body: &Value) -> &str {
     body["error"]["message"].as_str().unwrap_or_default()
 }
 
-fn assert_envelope(status: StatusCode, body: &Value) {
+pub(crate) fn assert_envelope(status: StatusCode, body: &Value) {
     assert_eq!(
         body["error"]["code"].as_u64(),
         Some(u64::from(status.as_u16())),

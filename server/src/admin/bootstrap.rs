@@ -4,8 +4,8 @@
 use chrono::Utc;
 use entity::{admin, service};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 };
 use tokio::task::JoinSet;
 
@@ -37,42 +37,71 @@ pub async fn ensure_admin(
 }
 
 /// `apiforge admin create`: a conflict if the email is taken.
-pub async fn create_admin(
-    db: &DatabaseConnection,
+pub async fn create_admin<C: ConnectionTrait>(
+    db: &C,
     email: &str,
     password: &str,
 ) -> Result<admin::Model, AdminError> {
+    let email = valid_email(email)?;
+    check_password(password)?;
+    // Before the hash: a taken email is refused without the work.
+    ensure_email_free(db, &email, None).await?;
+    Ok(new_admin(&email, password).await?.insert(db).await?)
+}
+
+/// A new admin's row, validated and with its password hashed, not yet
+/// stored: the hash takes a while, and is better done outside a transaction.
+pub async fn new_admin(email: &str, password: &str) -> Result<admin::ActiveModel, AdminError> {
+    let email = valid_email(email)?;
+    check_password(password)?;
+    let hash = password::hash_blocking(password.to_owned()).await?;
+    let now = Utc::now();
+    Ok(admin::ActiveModel {
+        email: Set(email),
+        password_hash: Set(hash),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    })
+}
+
+/// The email as stored (normalized), if it looks like one.
+pub fn valid_email(email: &str) -> Result<String, AdminError> {
     let email = normalize_email(email);
     if email.len() < 3 || !email.contains('@') || email.contains(char::is_whitespace) {
         return Err(AdminError::Invalid(format!(
             "'{email}' is not an email address"
         )));
     }
+    Ok(email)
+}
+
+pub fn check_password(password: &str) -> Result<(), AdminError> {
     if password.chars().count() < MIN_PASSWORD_LEN {
         return Err(AdminError::Invalid(format!(
             "the admin password must have at least {MIN_PASSWORD_LEN} characters"
         )));
     }
+    Ok(())
+}
+
+/// A conflict if another admin than `except_id` has `email` (normalized).
+pub async fn ensure_email_free<C: ConnectionTrait>(
+    db: &C,
+    email: &str,
+    except_id: Option<i32>,
+) -> Result<(), AdminError> {
     let exists = admin::Entity::find()
-        .filter(admin::Column::Email.eq(email.as_str()))
+        .filter(admin::Column::Email.eq(email))
         .one(db)
         .await?
-        .is_some();
+        .is_some_and(|a| Some(a.id) != except_id);
     if exists {
         return Err(AdminError::Conflict(format!(
             "an admin with email {email} already exists"
         )));
     }
-    let hash = password::hash_blocking(password.to_owned()).await?;
-    let now = Utc::now();
-    let row = admin::ActiveModel {
-        email: Set(email),
-        password_hash: Set(hash),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    };
-    Ok(row.insert(db).await?)
+    Ok(())
 }
 
 /// Opens every active service and puts it in the registry; returns how many went
@@ -159,7 +188,9 @@ pub async fn register_service(
         is_active: true,
     };
     validate_spec(&spec)?;
-    let mut rows = create_many(state, vec![spec]).await.map_err(|(_, e)| e)?;
+    let mut rows = create_many(state, None, vec![spec])
+        .await
+        .map_err(|(_, e)| e)?;
     rows.pop()
         .ok_or_else(|| AdminError::Internal("a created service was not returned".into()))
 }

@@ -6,6 +6,7 @@
 use sea_orm::{DbErr, SqlErr};
 
 use crate::auth::AuthError;
+use crate::auth::policy::PolicyError;
 use crate::auth::secret::SecretError;
 use crate::error::ApiError;
 use crate::services::sqlite_path::SqlitePathError;
@@ -31,6 +32,10 @@ pub enum AdminError {
     Secret(#[from] SecretError),
     #[error("system database error: {0}")]
     Db(#[from] DbErr),
+    /// The change is committed but the access snapshot could not be rebuilt
+    /// from it: a server fault (500), not the request's.
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
     #[error("{0}")]
     Internal(String),
 }
@@ -63,6 +68,7 @@ impl From<AdminError> for ApiError {
                 },
                 _ => ApiError::internal(db),
             },
+            AdminError::Policy(p) => ApiError::internal(p),
             AdminError::Internal(m) => ApiError::Internal(m),
         }
     }

@@ -7,6 +7,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::audit;
 use super::error::AdminError;
 use crate::auth::throttle::PeerIp;
 use crate::auth::{AdminSession, AuthError, RequireAdmin};
@@ -59,6 +60,22 @@ pub async fn login(
     };
     attempt.succeeded();
     let issued = state.jwt.issue(admin.id, &admin.email)?;
+    let session = AdminSession {
+        id: admin.id,
+        email: admin.email.clone(),
+        jti: issued.jti.clone(),
+        expires_at: issued.expires_at,
+    };
+    audit::record(
+        &state.system,
+        &session,
+        "login",
+        "admin",
+        &admin.email,
+        None,
+    )
+    .await
+    .map_err(AdminError::from)?;
     Ok(Json(json!({
         "session_token": issued.token,
         "session_id": issued.jti,
@@ -88,13 +105,20 @@ pub async fn logout(
     State(state): State<AppState>,
     RequireAdmin(session): RequireAdmin,
 ) -> ApiResult<Json<Value>> {
-    let AdminSession {
-        jti, expires_at, ..
-    } = session;
     state
         .jwt
-        .revoke(&state.system, &jti, expires_at)
+        .revoke(&state.system, &session.jti, session.expires_at)
         .await
         .map_err(AdminError::from)?;
+    audit::record(
+        &state.system,
+        &session,
+        "logout",
+        "admin",
+        &session.email,
+        None,
+    )
+    .await
+    .map_err(AdminError::from)?;
     Ok(Json(json!({ "success": true })))
 }

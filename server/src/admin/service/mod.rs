@@ -14,8 +14,9 @@ use sea_orm::{EntityTrait, QueryOrder};
 use serde_json::{Value, json};
 
 use self::spec::{Edit, parse_body, render, spec_for_create, spec_for_edit, spec_from_row};
+use crate::admin::audit;
 use crate::admin::error::AdminError;
-use crate::auth::RequireAdmin;
+use crate::auth::{AdminSession, RequireAdmin};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::AppJson;
 use crate::state::AppState;
@@ -54,7 +55,7 @@ pub async fn list(State(state): State<AppState>, _admin: RequireAdmin) -> ApiRes
 /// One object in → one object out; `{"resource":[…]}` in → `{"resource":[…]}` out.
 pub async fn create(
     State(state): State<AppState>,
-    _admin: RequireAdmin,
+    RequireAdmin(admin): RequireAdmin,
     AppJson(body): AppJson<Value>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let (records, batch) = match body {
@@ -81,7 +82,7 @@ pub async fn create(
             .map_err(|e| at_record(i, total, e))?;
         specs.push(spec);
     }
-    let rows = store::create_many(&state, specs)
+    let rows = store::create_many(&state, Some(&admin), specs)
         .await
         .map_err(|(i, e)| at_record(i, total, e))?;
     let body = if batch {
@@ -104,37 +105,45 @@ pub async fn get_one(
 /// PUT: see [`Edit::Replace`].
 pub async fn replace(
     State(state): State<AppState>,
-    _admin: RequireAdmin,
+    RequireAdmin(admin): RequireAdmin,
     Path(key): Path<String>,
     AppJson(body): AppJson<Value>,
 ) -> ApiResult<Json<Value>> {
-    edit(&state, &key, body, Edit::Replace).await
+    edit(&state, &admin, &key, body, Edit::Replace).await
 }
 
 /// PATCH: see [`Edit::Merge`].
 pub async fn update(
     State(state): State<AppState>,
-    _admin: RequireAdmin,
+    RequireAdmin(admin): RequireAdmin,
     Path(key): Path<String>,
     AppJson(body): AppJson<Value>,
 ) -> ApiResult<Json<Value>> {
-    edit(&state, &key, body, Edit::Merge).await
+    edit(&state, &admin, &key, body, Edit::Merge).await
 }
 
-async fn edit(state: &AppState, key: &str, body: Value, how: Edit) -> ApiResult<Json<Value>> {
+async fn edit(
+    state: &AppState,
+    admin: &AdminSession,
+    key: &str,
+    body: Value,
+    how: Edit,
+) -> ApiResult<Json<Value>> {
     let row = store::find(&state.system, key).await?;
+    // Field names only: a config's password is named, never copied.
+    let detail = audit::detail(audit::fields_of(&body, &["config"]), Default::default());
     let spec = spec_for_edit(&state.secret, &row, parse_body(body)?, how)?;
-    let stored = store::update(state, row, spec).await?;
+    let stored = store::update(state, admin, row, spec, detail).await?;
     Ok(Json(render(&stored)))
 }
 
 pub async fn delete(
     State(state): State<AppState>,
-    _admin: RequireAdmin,
+    RequireAdmin(admin): RequireAdmin,
     Path(key): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let row = store::find(&state.system, &key).await?;
-    store::delete(&state, &row).await?;
+    store::delete(&state, &admin, &row).await?;
     Ok(Json(json!({ "id": row.id })))
 }
 

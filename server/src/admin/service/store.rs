@@ -12,12 +12,14 @@ use chrono::Utc;
 use entity::service;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    TransactionTrait,
 };
 
 use super::open::{Opened, open_if_active, runtime};
 use super::spec::ServiceSpec;
+use crate::admin::audit;
+use crate::admin::begin_change;
 use crate::admin::error::AdminError;
+use crate::auth::AdminSession;
 use crate::state::AppState;
 
 /// A service by numeric id or by name (names start with a letter: no ambiguity).
@@ -91,11 +93,38 @@ fn fill_row(
     Ok(())
 }
 
+/// What a new service's audit entry says: its type, whether it is active and
+/// the fields it sets (the password's name, never its value).
+fn created_detail(spec: &ServiceSpec) -> serde_json::Value {
+    let mut public = spec.config.clone();
+    let has_password = public.password.take().is_some_and(|p| !p.is_empty());
+    let mut fields = vec!["description".to_owned(), "label".into(), "name".into()];
+    if let Ok(serde_json::Value::Object(config)) = serde_json::to_value(&public) {
+        fields.extend(
+            config
+                .iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, _)| format!("config.{k}")),
+        );
+    }
+    if has_password {
+        fields.push("config.password".into());
+    }
+    fields.sort();
+    let mut values = serde_json::Map::new();
+    values.insert("type".into(), spec.kind.as_str().into());
+    values.insert("is_active".into(), spec.is_active.into());
+    audit::detail(fields, values)
+}
+
 /// Creates services all-or-nothing: every database is opened before any row is
 /// stored, the rows go in one transaction, and only then do they go live.
+/// `actor` is `None` only for the server's own set-up (`--demo`), which is not
+/// an admin change and is not audited.
 /// An error names the index of the spec it is about.
 pub async fn create_many(
     state: &AppState,
+    actor: Option<&AdminSession>,
     specs: Vec<ServiceSpec>,
 ) -> Result<Vec<service::Model>, (usize, AdminError)> {
     for (i, a) in specs.iter().enumerate() {
@@ -133,11 +162,26 @@ pub async fn create_many(
             .await
             .map_err(|e| (i, e))?;
     }
-    let txn = state.system.begin().await.map_err(|e| (0, e.into()))?;
+    let txn = begin_change(&state.system)
+        .await
+        .map_err(|e| (0, e.into()))?;
     let mut rows = Vec::with_capacity(specs.len());
     for (i, spec) in specs.iter().enumerate() {
         let row = new_row(state, spec).map_err(|e| (i, e))?;
-        rows.push(row.insert(&txn).await.map_err(|e| (i, e.into()))?);
+        let row = row.insert(&txn).await.map_err(|e| (i, e.into()))?;
+        if let Some(actor) = actor {
+            audit::record(
+                &txn,
+                actor,
+                "create",
+                "service",
+                &row.name,
+                Some(created_detail(spec)),
+            )
+            .await
+            .map_err(|e| (i, e.into()))?;
+        }
+        rows.push(row);
     }
     txn.commit().await.map_err(|e| (0, e.into()))?;
     for ((row, spec), opened) in rows.iter().zip(&specs).zip(opened) {
@@ -149,10 +193,13 @@ pub async fn create_many(
 }
 
 /// Stores a changed service and swaps its runtime (renames drop the old name).
+/// `detail` is the audit entry's (`audit::fields_of` the body).
 pub async fn update(
     state: &AppState,
+    actor: &AdminSession,
     row: service::Model,
     spec: ServiceSpec,
+    detail: serde_json::Value,
 ) -> Result<service::Model, AdminError> {
     let opened = open_if_active(&state.settings, &spec).await?;
     let registry = state.services.write().await;
@@ -161,7 +208,10 @@ pub async fn update(
     let id = row.id;
     let mut active: service::ActiveModel = row.into();
     fill_row(state, &spec, &mut active)?;
-    let stored = active.update(&state.system).await?;
+    let txn = begin_change(&state.system).await?;
+    let stored = active.update(&txn).await?;
+    audit::record(&txn, actor, "update", "service", &old_name, Some(detail)).await?;
+    txn.commit().await?;
     if old_name != spec.name {
         registry.remove(&old_name);
     }
@@ -174,11 +224,16 @@ pub async fn update(
     Ok(stored)
 }
 
-pub async fn delete(state: &AppState, row: &service::Model) -> Result<(), AdminError> {
+pub async fn delete(
+    state: &AppState,
+    actor: &AdminSession,
+    row: &service::Model,
+) -> Result<(), AdminError> {
     let registry = state.services.write().await;
-    service::Entity::delete_by_id(row.id)
-        .exec(&state.system)
-        .await?;
+    let txn = begin_change(&state.system).await?;
+    service::Entity::delete_by_id(row.id).exec(&txn).await?;
+    audit::record(&txn, actor, "delete", "service", &row.name, None).await?;
+    txn.commit().await?;
     registry.remove(&row.name);
     Ok(())
 }

@@ -1,0 +1,146 @@
+//! `/app`: the API's clients, each with one API key and a default role.
+//!
+//! A key is returned once, by the create or the rotate that issued it; the
+//! server keeps only its SHA-256 (`auth::apikey`) and the first characters
+//! (`api_key_prefix`) so that an admin can tell keys apart. Every change
+//! raises the policy version and writes its audit entry in one transaction,
+//! and the policy snapshot (by which keys are checked) is rebuilt before the
+//! change is answered: a deactivated, rotated or deleted key is refused from
+//! the next request on. Handlers parse (`spec.rs`) and store (`store.rs`).
+
+pub mod spec;
+pub mod store;
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use entity::{app, role};
+use sea_orm::{EntityTrait, QueryOrder};
+use serde_json::{Value, json};
+
+use self::spec::{audit_detail, parse_body, render, spec_for_create};
+use self::store::Issued;
+use crate::admin::body::{at_record, created, one_or_many};
+use crate::admin::error::AdminError;
+use crate::admin::service::spec::Edit;
+use crate::auth::{AdminSession, RequireAdmin};
+use crate::error::ApiResult;
+use crate::extract::AppJson;
+use crate::state::AppState;
+
+pub async fn list(State(state): State<AppState>, _admin: RequireAdmin) -> ApiResult<Json<Value>> {
+    let rows = app::Entity::find()
+        .order_by_asc(app::Column::Id)
+        .all(&state.system)
+        .await
+        .map_err(AdminError::from)?;
+    let roles: HashMap<i32, String> = role::Entity::find()
+        .all(&state.system)
+        .await
+        .map_err(AdminError::from)?
+        .into_iter()
+        .map(|r| (r.id, r.name))
+        .collect();
+    let items: Vec<Value> = rows
+        .iter()
+        .map(|a| {
+            let name = a.role_id.and_then(|id| roles.get(&id)).map(String::as_str);
+            render(a, name)
+        })
+        .collect();
+    Ok(Json(json!({ "resource": items })))
+}
+
+/// One object in → one object out; `{"resource":[…]}` in → `{"resource":[…]}`
+/// out. Each created app carries its `api_key`: the only time it is shown.
+pub async fn create(
+    State(state): State<AppState>,
+    RequireAdmin(admin): RequireAdmin,
+    AppJson(body): AppJson<Value>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let (records, batch) = one_or_many(body, "app")?;
+    let total = records.len();
+    let mut specs = Vec::with_capacity(total);
+    for (i, record) in records.into_iter().enumerate() {
+        let parsed = match parse_body(record) {
+            Ok(b) => {
+                let fields = b.fields.clone();
+                spec_for_create(&state.system, b)
+                    .await
+                    .map(|spec| (audit_detail(fields, &spec), spec))
+            }
+            Err(e) => Err(e),
+        };
+        let (detail, spec) = parsed.map_err(|e| at_record("app", i, total, e))?;
+        specs.push((spec, detail));
+    }
+    let issued = store::create_many(&state, Some(&admin), specs)
+        .await
+        .map_err(|(i, e)| at_record("app", i, total, e))?;
+    Ok(created(issued.iter().map(Issued::render).collect(), batch))
+}
+
+pub async fn get_one(
+    State(state): State<AppState>,
+    _admin: RequireAdmin,
+    Path(key): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let row = store::find(&state.system, &key).await?;
+    let role = store::role_name(&state.system, row.role_id).await?;
+    Ok(Json(render(&row, role.as_deref())))
+}
+
+/// PUT: see [`spec_for_edit`].
+pub async fn replace(
+    State(state): State<AppState>,
+    RequireAdmin(admin): RequireAdmin,
+    Path(key): Path<String>,
+    AppJson(body): AppJson<Value>,
+) -> ApiResult<Json<Value>> {
+    edit(&state, &admin, &key, body, Edit::Replace).await
+}
+
+/// PATCH: see [`spec_for_edit`]. `is_active: false` refuses the key from the
+/// next request on; `true` lets it in again.
+pub async fn update(
+    State(state): State<AppState>,
+    RequireAdmin(admin): RequireAdmin,
+    Path(key): Path<String>,
+    AppJson(body): AppJson<Value>,
+) -> ApiResult<Json<Value>> {
+    edit(&state, &admin, &key, body, Edit::Merge).await
+}
+
+async fn edit(
+    state: &AppState,
+    admin: &AdminSession,
+    key: &str,
+    body: Value,
+    how: Edit,
+) -> ApiResult<Json<Value>> {
+    let body = parse_body(body)?;
+    let (stored, role) = store::update(state, admin, key, body, how).await?;
+    Ok(Json(render(&stored, role.as_deref())))
+}
+
+/// `POST /app/{id}/rotate`: a new key, returned once; the old one is refused
+/// from the next request on.
+pub async fn rotate(
+    State(state): State<AppState>,
+    RequireAdmin(admin): RequireAdmin,
+    Path(key): Path<String>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(store::rotate(&state, &admin, &key).await?.render()))
+}
+
+/// Revokes the app's key at once (the app's row goes).
+pub async fn delete(
+    State(state): State<AppState>,
+    RequireAdmin(admin): RequireAdmin,
+    Path(key): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let row = store::delete(&state, &admin, &key).await?;
+    Ok(Json(json!({ "id": row.id, "name": row.name })))
+}
