@@ -15,8 +15,11 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
-use crate::admin::bootstrap;
+use crate::admin::app::store as app_store;
+use crate::admin::error::AdminError;
+use crate::admin::role::store as role_store;
 use crate::admin::session::normalize_email;
+use crate::admin::{bootstrap, guide};
 use crate::config::Settings;
 use crate::services::sqlite_path::DEMO_SUBDIR;
 use crate::services::{ServiceConfig, ServiceKind};
@@ -96,6 +99,7 @@ pub async fn setup(
         },
     };
     let base = format!("http://{addr}/api/v2");
+    let reader = reader_app(state, &base).await?;
     // Informational only: a closed stdout (`serve --demo | head`) must not stop
     // the server, as `println!` would by panicking.
     let _ = writeln!(
@@ -106,12 +110,70 @@ pub async fn setup(
          \x20  curl -H \"Authorization: Bearer $TOKEN\" '{base}/chinook/_table/Album?limit=3&related=Artist_by_ArtistId'\n\
          \x20  curl -H \"Authorization: Bearer $TOKEN\" '{base}/chinook/_table/Track?filter=GenreId%3D1%20and%20Milliseconds%3E300000&fields=Name,Milliseconds&limit=5'\n\
          \x20  curl -H \"Authorization: Bearer $TOKEN\" '{base}/chinook/_schema/Album'\n\
+         3. {reader}\
          The demo data is a copy at {}; delete it to start over.\n",
         login.lines(&base),
         path.display()
     );
     Ok(())
 }
+
+const READER_ROLE: &str = "chinook-reader";
+const READER_APP: &str = "chinook-reader-app";
+
+/// The demo's app: role `chinook-reader` (GET on every table and schema of
+/// `chinook`) and app `chinook-reader-app`, made on the first run, reused on
+/// later ones. Its key is printed once, when it is made; later runs say how to
+/// get a new one. The lines to print, each ending in a newline.
+async fn reader_app(state: &AppState, base: &str) -> Result<String, DemoError> {
+    let setup = |e: AdminError| DemoError::Setup(e.to_string());
+    let have_role = role_store::find(&state.system, READER_ROLE).await.is_ok();
+    let existing = app_store::find(&state.system, READER_APP).await.ok();
+    let key = match (existing, have_role) {
+        (Some(app), _) => Err(app.id),
+        (None, true) => Ok(guide::make_app(state, None, READER_APP, READER_ROLE)
+            .await
+            .map_err(setup)?
+            .api_key),
+        (None, false) => {
+            let access = serde_json::json!([
+                { "service": "chinook", "component": "_table/*", "verbs": ["GET"] },
+                { "service": "chinook", "component": "_schema/*", "verbs": ["GET"] },
+            ]);
+            Ok(
+                guide::make_role_and_app(state, None, READER_ROLE, READER_APP, access)
+                    .await
+                    .map_err(setup)?
+                    .api_key,
+            )
+        }
+    };
+    let calls = state
+        .services
+        .get("chinook")
+        .map(|rt| guide::try_calls(base, &rt))
+        .unwrap_or_default();
+    let mut tries = String::new();
+    for which in ["rest", "graphql"] {
+        if let Some(line) = calls[which].as_str() {
+            tries.push_str(&format!("   {line}\n"));
+        }
+    }
+    Ok(match key {
+        Ok(key) => format!(
+            "Or call it as an app: app '{READER_APP}' with role '{READER_ROLE}' (GET only) has this API key, shown once (keep it):\n\
+             \x20  API_KEY={key}\n{tries}"
+        ),
+        Err(id) => format!(
+            "Or call it as an app: app '{READER_APP}' (role '{READER_ROLE}') got its API key on the first run, shown once. A new one (the old one stops working), after logging in:\n\
+             \x20  API_KEY=$(curl -s -X POST {base}/system/app/{id}/rotate -H \"Authorization: Bearer $TOKEN\" | {KEY_EXTRACT})\n\
+             \x20  [ -n \"$API_KEY\" ] || echo 'rotating the key failed: are you logged in?' >&2\n{tries}"
+        ),
+    })
+}
+
+/// Takes `api_key` out of a JSON answer, as `EXTRACT` takes the token.
+const KEY_EXTRACT: &str = r#"sed -n 's/.*"api_key":"\([^"]*\)".*/\1/p'"#;
 
 /// Where earlier versions wrote the copy: in the data folder itself.
 const LEGACY_COPY: &str = "chinook.sqlite";

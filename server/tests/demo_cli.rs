@@ -356,3 +356,80 @@ fn logs_to_a_pipe_have_no_colour_codes() {
         "an ANSI escape in piped output: {text:?}"
     );
 }
+
+/// Runs `script` with `sh -c`; returns (stdout, stderr).
+fn run(script: &str, env: &[(&str, &str)]) -> (String, String) {
+    let (_, stdout, stderr) = sh(script, env);
+    (stdout, stderr)
+}
+
+#[test]
+fn the_demo_app_s_key_is_printed_once_works_as_printed_and_never_reaches_the_log() {
+    if !have_curl() {
+        return;
+    }
+    let dir = TempDir::new();
+    let demo = Demo::start(&dir.0, &[]);
+    let text = demo.text();
+    let header = line_with(&text, "1. Log in as admin@apiforge.local / ");
+    let password = header
+        .strip_prefix("1. Log in as admin@apiforge.local / ")
+        .and_then(|r| r.split_once(' '))
+        .map(|(p, _)| p.to_owned())
+        .unwrap();
+    let app = demo.step(3);
+    let key = app
+        .iter()
+        .find_map(|l| l.strip_prefix("API_KEY="))
+        .unwrap_or_else(|| panic!("no API_KEY line in:\n{text}"))
+        .to_owned();
+    assert!(key.starts_with("afk_"), "{key}");
+    // The printed lines, as pasted: REST rows and GraphQL data with the key.
+    let (out, err) = run(&app.join("\n"), &[]);
+    assert!(out.contains("\"resource\":[{"), "{out}\n{err}");
+    assert!(out.contains("{\"data\":{"), "{out}\n{err}");
+    // The key in a query string, and a refused write with it: still not logged.
+    let base = text
+        .lines()
+        .find_map(|l| l.strip_prefix("apiforge demo: service 'chinook' is live at "))
+        .unwrap()
+        .to_owned();
+    let (out, _) = run(
+        &format!(
+            "curl -s '{base}/_table/Genre?limit=1&api_key={key}'; curl -s -X DELETE -H 'X-Api-Key: {key}' '{base}/_table/Genre/1'"
+        ),
+        &[],
+    );
+    assert!(out.contains("\"resource\":[{"), "{out}");
+    assert!(
+        out.contains("\"code\":403"),
+        "a reader may not delete: {out}"
+    );
+    let all = String::from_utf8_lossy(&demo.stop()).to_string();
+    assert_eq!(
+        all.matches(key.as_str()).count(),
+        1,
+        "the key is printed once, in the block, and nowhere else:\n{all}"
+    );
+
+    // A later run reuses the app, does not print a key, and says how to get one.
+    let demo = Demo::start(&dir.0, &[]);
+    let text = demo.text();
+    assert!(!text.contains(&key), "{text}");
+    let mut script = demo.step(1);
+    script.extend(demo.step(3));
+    let script = script.join("\n").replace(
+        "export APIFORGE_ADMIN_PASSWORD='the password printed on the first run'",
+        &format!("export APIFORGE_ADMIN_PASSWORD='{password}'"),
+    );
+    assert!(script.contains("/rotate"), "{script}");
+    let (out, err) = run(&script, &[]);
+    assert!(out.contains("\"resource\":[{"), "{script}\n{out}\n{err}");
+    // The old key stopped working with the rotation.
+    let (out, _) = run(
+        &format!("curl -s -H 'X-Api-Key: {key}' '{base}/_table/Genre?limit=1'"),
+        &[],
+    );
+    assert!(out.contains("\"code\":401"), "{out}");
+    demo.stop();
+}

@@ -686,3 +686,108 @@ async fn an_app_over_its_rate_limit_gets_429_with_its_headers() {
         assert!(remaining.is_some());
     }
 }
+
+/// Runs a printed shell line with `API_KEY` set; its stdout as JSON. `None`
+/// (after saying SKIPPED) when curl is missing and CI does not require it.
+fn run_line(line: &str, key: &str) -> Option<Value> {
+    let found = std::process::Command::new("sh")
+        .args(["-c", "command -v curl"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var("APIFORGE_REQUIRE_BACKENDS").as_deref() != Ok("1"),
+            "curl is required (APIFORGE_REQUIRE_BACKENDS=1)"
+        );
+        eprintln!("SKIPPED: curl is not installed");
+        return None;
+    }
+    let out = std::process::Command::new("sh")
+        .args(["-c", line])
+        .env("API_KEY", key)
+        .output()
+        .unwrap_or_else(|e| panic!("sh: {e}"));
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    Some(serde_json::from_str(&text).unwrap_or_else(|_| panic!("{line} answered: {text}")))
+}
+
+#[tokio::test]
+async fn next_steps_and_the_quickstart_lead_to_calls_that_answer_rows() {
+    let Some(s) = crate::start().await else {
+        return;
+    };
+    let (st, steps) = s.get("/system/service/chinook/next_steps").await;
+    assert_eq!(st, StatusCode::OK, "{steps}");
+    assert_eq!(steps["ready"], json!(false), "{steps}");
+    assert_eq!(steps["steps"][0]["step"], json!("role"));
+    assert_eq!(steps["steps"][0]["done"], json!(false));
+    assert!(
+        steps["steps"][0]["curl"]
+            .as_str()
+            .is_some_and(|c| c.contains("/system/role")),
+        "{steps}"
+    );
+
+    // Bad input on the quickstart: the envelope, naming the field.
+    for (body, field) in [
+        (json!({ "level": "admin" }), "level"),
+        (json!({ "components": 3 }), "components"),
+        (json!({ "level": "read", "extra": true }), "extra"),
+    ] {
+        let (st, answer) = s.post("/system/service/chinook/_quickstart", body).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{answer}");
+        assert!(
+            answer["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains(field)),
+            "{answer}"
+        );
+    }
+    let (st, _) = s
+        .post("/system/service/nowhere/_quickstart", json!({}))
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+
+    let (st, made) = s
+        .post(
+            "/system/service/chinook/_quickstart",
+            json!({ "level": "read", "components": "all" }),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{made}");
+    let key = made["api_key"].as_str().unwrap_or_default().to_string();
+    assert!(key.starts_with("afk_"), "{made}");
+    assert_eq!(made["role"]["name"], json!("chinook_auto_role"), "{made}");
+    assert_eq!(made["app"]["name"], json!("chinook_app"), "{made}");
+    for which in ["rest", "graphql"] {
+        let line = made["try"][which].as_str().unwrap_or_default().to_string();
+        let Some(answer) = run_line(&line, &key) else {
+            return;
+        };
+        let rows = if which == "rest" {
+            answer["resource"].clone()
+        } else {
+            answer["data"]
+                .as_object()
+                .and_then(|d| d.values().next().cloned())
+                .unwrap_or_default()
+        };
+        assert!(
+            rows.as_array().is_some_and(|r| !r.is_empty()),
+            "{line} answered {answer}"
+        );
+    }
+    // The read role may not write.
+    let (st, _) = as_app(&s, &key, Method::DELETE, "/chinook/_table/Genre/1", None).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+
+    // Run again: 409, saying how to get a new key.
+    let (st, again) = s
+        .post("/system/service/chinook/_quickstart", json!({}))
+        .await;
+    assert_eq!(st, StatusCode::CONFLICT, "{again}");
+    assert!(again.to_string().contains("rotate"), "{again}");
+
+    let (_, steps) = s.get("/system/service/chinook/next_steps").await;
+    assert_eq!(steps["ready"], json!(true), "{steps}");
+}

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod body;
 pub mod bootstrap;
 pub mod error;
+pub mod guide;
 pub mod role;
 pub mod service;
 pub mod session;
@@ -47,6 +48,8 @@ pub fn router() -> Router<AppState> {
                 .delete(service::delete),
         )
         .route("/service/{key}/_refresh", post(service::refresh))
+        .route("/service/{key}/next_steps", get(guide::next_steps))
+        .route("/service/{key}/_quickstart", post(guide::quickstart))
         .route("/role", get(role::list).post(role::create))
         .route(
             "/role/{key}",
