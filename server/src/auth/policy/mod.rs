@@ -31,7 +31,7 @@ use sea_orm::{
 };
 
 use self::adapter::SeaOrmAdapter;
-use self::snapshot::{AccessMap, RuleFilters};
+use self::snapshot::{AccessMap, RuleFilters, ServiceAccess};
 use crate::query::plan::{Gate, Grant, Verb};
 
 /// The Casbin model: subjects `role:{id}`, domains are services, and the most
@@ -96,45 +96,40 @@ impl Snapshot {
         self.roles.get(&role_id).map(String::as_str)
     }
 
-    /// The access of role `role_id` to `service`.
+    /// The access of role `role_id` to `service`. Resolved here, once per
+    /// request, so that each grant is one lookup by component.
     pub fn gate(self: &Arc<Self>, role_id: i32, service: &str) -> RoleGate {
         RoleGate {
             who: format!("role '{}'", self.role_name(role_id).unwrap_or("(deleted)")),
-            snapshot: self.clone(),
-            role_id,
-            service: service.to_string(),
+            access: self.service_access(role_id, service).cloned(),
         }
     }
 
     /// Whether the role has any allowed verb on any component of `service`
     /// (`GET /api/v2` lists the services a caller can reach).
     pub fn reaches(&self, role_id: i32, service: &str) -> bool {
-        self.access
-            .get(&role_id)
-            .and_then(|s| s.get(service))
+        self.service_access(role_id, service)
             .is_some_and(|a| a.reaches())
     }
 
-    fn decide(&self, role_id: i32, service: &str, component: &str, verb: Verb) -> Grant {
-        match self.access.get(&role_id).and_then(|s| s.get(service)) {
-            Some(a) => a.grant(component, verb),
-            None => Grant::Deny,
-        }
+    fn service_access(&self, role_id: i32, service: &str) -> Option<&Arc<ServiceAccess>> {
+        self.access.get(&role_id).and_then(|s| s.get(service))
     }
 }
 
 /// One role's access to one service, as the planner asks for it.
 pub struct RoleGate {
-    snapshot: Arc<Snapshot>,
-    role_id: i32,
-    service: String,
+    /// `None`: the role has no rule on the service (or no longer exists).
+    access: Option<Arc<ServiceAccess>>,
     who: String,
 }
 
 impl Gate for RoleGate {
     fn grant(&self, component: &str, verb: Verb) -> Grant {
-        self.snapshot
-            .decide(self.role_id, &self.service, component, verb)
+        match &self.access {
+            Some(a) => a.grant(component, verb),
+            None => Grant::Deny,
+        }
     }
 
     fn who(&self) -> &str {
@@ -169,7 +164,13 @@ impl Policies {
     /// older version does not replace a newer snapshot, so the last change's
     /// reload always wins.
     pub async fn reload(&self, db: &DatabaseConnection) -> Result<(), PolicyError> {
-        let next = Arc::new(build(db).await?);
+        self.install(build(db).await?);
+        Ok(())
+    }
+
+    /// Swaps `next` in unless the current snapshot is of a newer version.
+    fn install(&self, next: Snapshot) {
+        let next = Arc::new(next);
         self.current.rcu(|current| {
             if current.version > next.version {
                 current.clone()
@@ -177,7 +178,6 @@ impl Policies {
                 next.clone()
             }
         });
-        Ok(())
     }
 
     pub fn current(&self) -> Arc<Snapshot> {

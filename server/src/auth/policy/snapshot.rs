@@ -67,7 +67,7 @@ impl ServiceAccess {
 }
 
 /// Roles → services → access.
-pub(super) type AccessMap = HashMap<i32, HashMap<String, ServiceAccess>>;
+pub(super) type AccessMap = HashMap<i32, HashMap<String, Arc<ServiceAccess>>>;
 
 /// A rule's record filter, parsed; `Err` when the stored text no longer parses
 /// (the rule then allows nothing).
@@ -114,10 +114,9 @@ fn parse_filter(rule: &role_access::Model) -> Parsed {
 /// filter. Only roles in `active` get access: an inactive role's lines stay
 /// stored but grant nothing.
 ///
-/// The enforcer's model is refilled with one group's lines at a time (through
-/// the model, never the enforcer's adapter, so that nothing is written back):
-/// Casbin scans every line for every question, and a group is small where the
-/// whole policy is not.
+/// For each question the enforcer's model is refilled with the group's lines
+/// that can match it ([`can_match`]), through the model and never the
+/// enforcer's adapter, so that nothing is written back.
 pub(super) fn decide_all(
     enforcer: &mut Enforcer,
     lines: Vec<Vec<String>>,
@@ -149,9 +148,12 @@ pub(super) fn decide_all(
     let mut access = AccessMap::new();
     for ((role_id, service), group) in groups {
         let decided = decide_group(enforcer, role_id, &service, group, filters)?;
-        access.entry(role_id).or_default().insert(service, decided);
+        access
+            .entry(role_id)
+            .or_default()
+            .insert(service, Arc::new(decided));
     }
-    // Leave no group behind in the model.
+    // Leave no question's lines behind in the model.
     enforcer.get_mut_model().clear_policy();
     Ok(access)
 }
@@ -163,17 +165,25 @@ fn decide_group(
     group: Vec<Vec<String>>,
     filters: &RuleFilters,
 ) -> casbin::Result<ServiceAccess> {
-    let exact: HashSet<String> = group
+    let mut exact: Vec<String> = group
         .iter()
         .filter(|l| lines::specificity(&l[OBJ]) == Ok(Specificity::Exact))
         .map(|l| l[OBJ].clone())
         .collect();
-    let model = enforcer.get_mut_model();
-    model.clear_policy();
-    model.add_policies(PTYPE, PTYPE, group);
+    exact.sort();
+    exact.dedup();
 
     let sub = lines::subject(role_id);
-    let ask = |component: &str| -> casbin::Result<Grants> {
+    let mut ask = |component: &str| -> casbin::Result<Grants> {
+        // Only the lines that can match this component, in the order loaded.
+        let candidates: Vec<Vec<String>> = group
+            .iter()
+            .filter(|l| can_match(component, &l[OBJ]))
+            .cloned()
+            .collect();
+        let model = enforcer.get_mut_model();
+        model.clear_policy();
+        model.add_policies(PTYPE, PTYPE, candidates);
         let mut grants: Grants = std::array::from_fn(|_| Grant::Deny);
         for verb in Verb::ALL {
             let (allowed, matched) =
@@ -205,6 +215,18 @@ fn decide_group(
         .flatten()
         .any(Grant::allowed);
     Ok(decided)
+}
+
+/// Whether a line of pattern `pattern` could match a question about
+/// `component` at all: the same pattern, its kind's `*`, or `*`. Leaving the
+/// other lines out of the model changes no answer (they cannot match, so
+/// Casbin would skip them) and turns a group's cost from its rules squared
+/// into its rules: Casbin evaluates its matcher on every line in turn.
+fn can_match(component: &str, pattern: &str) -> bool {
+    pattern == component
+        || pattern == ANY_OTHER
+        || (pattern == ANY_TABLE && component.starts_with("_table/"))
+        || (pattern == ANY_SCHEMA && component.starts_with("_schema/"))
 }
 
 /// The grant of the line Casbin says decided: its rule's filter. A line whose
