@@ -24,6 +24,10 @@ pub enum ApiError {
     Unauthorized(String),
     #[error("{0}")]
     Forbidden(String),
+    /// 403 with a structured context (a batch whose records a role's record
+    /// filter refused).
+    #[error("{message}")]
+    ForbiddenWith { message: String, context: Value },
     #[error("{0}")]
     NotFound(String),
     /// 404 with a structured context (which of the records asked for by key
@@ -66,7 +70,7 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) | ApiError::BadRequestWith { .. } => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Forbidden(_) | ApiError::ForbiddenWith { .. } => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) | ApiError::NotFoundWith { .. } => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
@@ -172,6 +176,7 @@ impl ApiError {
                 )
             }
             ApiError::BadRequestWith { message, context }
+            | ApiError::ForbiddenWith { message, context }
             | ApiError::NotFoundWith { message, context } => (message.clone(), context.clone()),
             ApiError::Conflict { message, context } => {
                 (message.clone(), context.clone().unwrap_or(Value::Null))

@@ -210,11 +210,16 @@ fn batch_error(written: Written) -> ApiError {
     {
         return ApiError::Internal(m.clone());
     }
-    let all_conflicts = written
-        .results
-        .iter()
-        .filter_map(|r| r.as_ref().err())
-        .all(|e| e.code() == 409);
+    // Failures of one kind answer with its status (several records taken, or
+    // refused by the role's record filter); mixed ones with 400.
+    let all_are = |code: u16| {
+        written
+            .results
+            .iter()
+            .filter_map(|r| r.as_ref().err())
+            .all(|e| e.code() == code)
+    };
+    let (all_conflicts, all_forbidden) = (all_are(409), all_are(403));
     let context_resource: Vec<Json> = written
         .results
         .iter()
@@ -253,6 +258,8 @@ fn batch_error(written: Written) -> ApiError {
             message,
             context: Some(context),
         }
+    } else if all_forbidden {
+        ApiError::ForbiddenWith { message, context }
     } else {
         ApiError::BadRequestWith { message, context }
     }
