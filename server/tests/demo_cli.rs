@@ -425,7 +425,12 @@ fn the_demo_app_s_key_is_printed_once_works_as_printed_and_never_reaches_the_log
     assert!(script.contains("/rotate"), "{script}");
     let (out, err) = run(&script, &[]);
     assert!(out.contains("\"resource\":[{"), "{script}\n{out}\n{err}");
-    // The old key stopped working with the rotation.
+    // The old key stopped working with the rotation (this run has its own port).
+    let base = text
+        .lines()
+        .find_map(|l| l.strip_prefix("apiforge demo: service 'chinook' is live at "))
+        .unwrap()
+        .to_owned();
     let (out, _) = run(
         &format!("curl -s -H 'X-Api-Key: {key}' '{base}/_table/Genre?limit=1'"),
         &[],

@@ -769,7 +769,10 @@ async fn next_steps_and_the_quickstart_lead_to_calls_that_answer_rows() {
     let key = made["api_key"].as_str().unwrap_or_default().to_string();
     assert!(key.starts_with("afk_"), "{made}");
     // (On PostgreSQL the suite's name mapping may spell the key `Name`.)
-    assert!(made["role"].to_string().contains("\"guide_auto_role\""), "{made}");
+    assert!(
+        made["role"].to_string().contains("\"guide_auto_role\""),
+        "{made}"
+    );
     assert!(made["app"].to_string().contains("\"guide_app\""), "{made}");
     for which in ["rest", "graphql"] {
         let line = made["try"][which].as_str().unwrap_or_default().to_string();
