@@ -804,3 +804,96 @@ async fn next_steps_and_the_quickstart_lead_to_calls_that_answer_rows() {
     let (_, steps) = s.get("/system/service/guide/next_steps").await;
     assert_eq!(steps["ready"], json!(true), "{steps}");
 }
+
+#[tokio::test]
+async fn a_role_s_introspection_lists_only_what_it_may_use_and_follows_its_rules() {
+    let Some(s) = crate::start().await else {
+        return;
+    };
+    role(
+        &s,
+        "album_only",
+        json!([{ "service": "chinook", "component": "_table/Album", "verbs": ["GET"] }]),
+    )
+    .await;
+    let (_, key) = app(&s, "album_only_app", Some("album_only")).await;
+    // Introspection in the dataset's own names: read past the suite's name
+    // mapping, which would rename the `name` keys of the answer itself.
+    let raw = |query: &str| {
+        let rb = with_key(&s, Method::POST, "/chinook/graphql", &key)
+            .json(&json!({ "query": s.path(query) }));
+        async move {
+            let resp = rb.send().await.unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(resp.status(), StatusCode::OK);
+            resp.json::<Value>().await.unwrap_or_else(|e| panic!("{e}"))
+        }
+    };
+    let roots = |answer: &Value| -> Vec<String> {
+        let mut names: Vec<String> = answer["data"]["__schema"]["queryType"]["fields"]
+            .as_array()
+            .map(|f| {
+                f.iter()
+                    .filter_map(|x| x["name"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+    };
+    let introspect =
+        "{ __schema { queryType { fields { name } } mutationType { name } types { name } } }";
+    let answer = raw(introspect).await;
+    let album = s.path("Album");
+    assert_eq!(
+        roots(&answer),
+        [
+            album.clone(),
+            format!("{album}_aggregate"),
+            format!("{album}_by_pk")
+        ],
+        "{answer}"
+    );
+    assert!(
+        answer["data"]["__schema"]["mutationType"].is_null(),
+        "{answer}"
+    );
+    let types = answer["data"]["__schema"]["types"].to_string();
+    assert!(
+        !types.contains(&format!("\"{}\"", s.path("Artist"))),
+        "{types}"
+    );
+
+    // A field it may not use: an error that says why, with its path.
+    let answer = gql(
+        &s,
+        &key,
+        "{ a: Album(limit: 1) { Artist_by_ArtistId { Name } } }",
+    )
+    .await;
+    let error = &answer["errors"][0];
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("may not GET")),
+        "{answer}"
+    );
+    assert_eq!(error["path"][0], json!("a"), "{answer}");
+
+    // The next request after a rule change sees the new schema.
+    let (st, body) = s
+        .patch(
+            "/system/role/album_only",
+            json!({ "access": [
+                { "service": "chinook", "component": "_table/Album", "verbs": ["GET"] },
+                { "service": "chinook", "component": "_table/Artist", "verbs": ["GET", "POST"] },
+            ]}),
+        )
+        .await;
+    assert!(st.is_success(), "{body}");
+    let answer = raw(introspect).await;
+    assert!(roots(&answer).contains(&s.path("Artist")), "{answer}");
+    assert!(
+        answer["data"]["__schema"]["mutationType"]["name"].is_string(),
+        "insert_Artist makes a mutation type: {answer}"
+    );
+}

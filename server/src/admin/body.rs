@@ -252,3 +252,25 @@ pub fn created(mut items: Vec<Value>, batch: bool) -> (StatusCode, axum::Json<Va
     };
     (StatusCode::CREATED, axum::Json(body))
 }
+
+/// Refuses a request that names the same thing twice (`what` is "role",
+/// "app"): the index of the second one and a 409 sentence. Names compare
+/// without case, as the stores' uniqueness does.
+pub fn no_repeated_names<'a>(
+    what: &str,
+    names: impl IntoIterator<Item = &'a str>,
+) -> Result<(), (usize, AdminError)> {
+    let mut seen: Vec<&str> = Vec::new();
+    for (i, name) in names.into_iter().enumerate() {
+        if seen.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+            return Err((
+                i,
+                AdminError::Conflict(format!(
+                    "the {what} name '{name}' appears twice in the request"
+                )),
+            ));
+        }
+        seen.push(name);
+    }
+    Ok(())
+}

@@ -88,20 +88,7 @@ pub async fn create_many(
     actor: Option<&AdminSession>,
     specs: Vec<(AppSpec, Value)>,
 ) -> Result<Vec<Issued>, (usize, AdminError)> {
-    for (i, (a, _)) in specs.iter().enumerate() {
-        if specs[..i]
-            .iter()
-            .any(|(b, _)| b.name.eq_ignore_ascii_case(&a.name))
-        {
-            return Err((
-                i,
-                AdminError::Conflict(format!(
-                    "the app name '{}' appears twice in the request",
-                    a.name
-                )),
-            ));
-        }
-    }
+    crate::admin::body::no_repeated_names("app", specs.iter().map(|(s, _)| s.name.as_str()))?;
     let txn = begin_change(&state.system)
         .await
         .map_err(|e| (0, e.into()))?;

@@ -15,31 +15,12 @@ use serde_json::{Value, json};
 
 use self::spec::{Edit, parse_body, render, spec_for_create, spec_for_edit, spec_from_row};
 use crate::admin::audit;
+use crate::admin::body::at_record;
 use crate::admin::error::AdminError;
 use crate::auth::{AdminSession, RequireAdmin};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::AppJson;
 use crate::state::AppState;
-
-/// Tags an error of a multi-record request with the record it is about.
-fn at_record(index: usize, total: usize, e: AdminError) -> ApiError {
-    let api: ApiError = e.into();
-    if total <= 1 {
-        return api;
-    }
-    let context = json!({ "index": index });
-    match api {
-        ApiError::BadRequest(m) => ApiError::BadRequestWith {
-            message: format!("service #{} of {total}: {m}", index + 1),
-            context,
-        },
-        ApiError::Conflict { message, .. } => ApiError::Conflict {
-            message: format!("service #{} of {total}: {message}", index + 1),
-            context: Some(context),
-        },
-        other => other,
-    }
-}
 
 pub async fn list(State(state): State<AppState>, _admin: RequireAdmin) -> ApiResult<Json<Value>> {
     let rows = service::Entity::find()
@@ -79,12 +60,12 @@ pub async fn create(
     for (i, record) in records.into_iter().enumerate() {
         let spec = parse_body(record)
             .and_then(|b| spec_for_create(b, true))
-            .map_err(|e| at_record(i, total, e))?;
+            .map_err(|e| at_record("service", i, total, e))?;
         specs.push(spec);
     }
     let rows = store::create_many(&state, Some(&admin), specs)
         .await
-        .map_err(|(i, e)| at_record(i, total, e))?;
+        .map_err(|(i, e)| at_record("service", i, total, e))?;
     let body = if batch {
         json!({ "resource": rows.iter().map(render).collect::<Vec<_>>() })
     } else {
