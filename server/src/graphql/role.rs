@@ -1,102 +1,16 @@
-//! A role's GraphQL schema: only the tables, relations and mutations the role
-//! may use (see `schema::build`), built on its first request and kept beside
-//! the service's runtime per (role, policy version); and, for a field that a
-//! role's schema leaves out, the sentence that says which rule is missing.
+//! For a field that a role's GraphQL schema leaves out (see `schema::build`
+//! and `schema::roles`), the sentence that says which rule is missing, with
+//! the field's path.
 //!
 //! The schema is the first gate, not the only one: every plan is still checked
 //! against the same access (`plan::Context`). What the schema adds is that
 //! introspection, GraphiQL and validation show a role nothing it may not use.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
-
 use async_graphql::parser::types::OperationType;
 
 use super::exec::{Keyed, Operation};
-use super::schema::{self, FieldKind, GraphCatalog, QueryLimits, Root};
-use crate::catalog::Catalog;
-use crate::query::plan::{Access, Gate, Verb, table_component};
-
-/// Role schemas kept per service. A schema of Chinook is built in about a
-/// millisecond, so a miss is cheap; what bounds the count is memory (each
-/// holds its own cache of validated documents).
-const ROLE_SCHEMAS: u64 = 8;
-
-/// The role schemas of one service runtime. A catalog refresh makes a new
-/// runtime, and with it an empty cache; a policy change raises the version,
-/// which empties it too.
-pub struct RoleSchemas {
-    /// The service's limits; `cache_bytes` is shared out among the role
-    /// schemas, so that all of them together keep no more validated
-    /// documents than the admin schema does.
-    limits: QueryLimits,
-    /// The newest policy version a request has brought.
-    newest: AtomicI64,
-    cache: moka::sync::Cache<(i32, i64), Arc<GraphCatalog>>,
-}
-
-impl std::fmt::Debug for RoleSchemas {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RoleSchemas")
-            .field("kept", &self.cache.entry_count())
-            .finish_non_exhaustive()
-    }
-}
-
-impl RoleSchemas {
-    pub fn new(limits: QueryLimits) -> RoleSchemas {
-        RoleSchemas {
-            limits: QueryLimits {
-                cache_bytes: limits.cache_bytes / ROLE_SCHEMAS,
-                ..limits
-            },
-            newest: AtomicI64::new(i64::MIN),
-            cache: moka::sync::Cache::builder()
-                .max_capacity(ROLE_SCHEMAS)
-                // A new version's schemas must get in even while the old
-                // version's, used often until the change, still fill the
-                // cache (TinyLFU, moka's default, could keep them out).
-                .eviction_policy(moka::policy::EvictionPolicy::lru())
-                .build(),
-        }
-    }
-
-    /// A schema for `access` with the role schemas' limits, not kept.
-    pub fn build(
-        &self,
-        catalog: &Catalog,
-        access: Access<'_>,
-    ) -> Result<Arc<GraphCatalog>, String> {
-        schema::build(catalog, self.limits, access)
-            .map(Arc::new)
-            .map_err(|e| e.0)
-    }
-
-    /// Role `role_id`'s schema as of policy `version`; `gate` (that role's
-    /// access under that same version) is made only when the schema is built.
-    /// The `Err` says why the schema could not be built.
-    pub fn get<G: Gate>(
-        &self,
-        catalog: &Catalog,
-        role_id: i32,
-        version: i64,
-        gate: impl FnOnce() -> G,
-    ) -> Result<Arc<GraphCatalog>, String> {
-        let build = |gate: G| self.build(catalog, Access::Role(&gate));
-        let newest = self.newest.fetch_max(version, Ordering::AcqRel);
-        if version < newest {
-            // A request that took the policy before a change another one has
-            // seen: built for it alone, so no schema of a past version is kept.
-            return build(gate());
-        }
-        if version > newest {
-            self.cache.invalidate_all();
-        }
-        self.cache
-            .try_get_with((role_id, version), || build(gate()))
-            .map_err(|e| (*e).clone())
-    }
-}
+use super::schema::{FieldKind, GraphCatalog, Root};
+use crate::query::plan::{Access, Verb, table_component};
 
 /// A field the role's schema leaves out, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -289,8 +203,14 @@ mod tests {
     use async_graphql::parser::parse_query;
     use serde_json::Value as Json;
 
+    use std::sync::Arc;
+    use std::sync::atomic::Ordering;
+
     use super::*;
-    use crate::catalog::{Column, ForeignKey, JsonType, Table};
+    use crate::catalog::{Catalog, Column, ForeignKey, JsonType, Table};
+    use crate::graphql::schema::roles::{ROLE_SCHEMAS, RoleSchemas};
+    use crate::graphql::schema::{self, QueryLimits};
+    use crate::query::plan::Gate;
     use crate::query::plan::Grant;
 
     const LIMITS: QueryLimits = QueryLimits {
@@ -632,8 +552,7 @@ mod tests {
         // A policy change: built again, and the old version is dropped.
         assert!(!Arc::ptr_eq(&first, &get(1, 6)));
         assert_eq!(built.load(Ordering::SeqCst), 3);
-        schemas.cache.run_pending_tasks();
-        assert!(!schemas.cache.contains_key(&(1, 5)));
+        assert!(!schemas.kept(1, 5));
         // A request that took the policy before the change is answered with
         // a schema of its own version, which is not kept.
         get(1, 5);

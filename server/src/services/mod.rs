@@ -18,8 +18,8 @@ use arc_swap::ArcSwap;
 use sea_orm::DatabaseConnection;
 
 use crate::catalog::Catalog;
-use crate::graphql::role::RoleSchemas;
 use crate::graphql::schema::GraphCatalog;
+use crate::graphql::schema::roles::RoleSchemas;
 use crate::query::document::Pieces;
 use crate::query::exec::{self, ExecError};
 use crate::query::plan::ReadPlan;

@@ -10,7 +10,7 @@ use crate::admin::error::AdminError;
 use crate::catalog::Catalog;
 use crate::config::Settings;
 use crate::graphql;
-use crate::graphql::role::RoleSchemas;
+use crate::graphql::schema::roles::RoleSchemas;
 use crate::graphql::schema::{GraphCatalog, QueryLimits};
 use crate::log_text::escaped;
 use crate::query::plan::Access;

@@ -24,6 +24,7 @@ mod mutation;
 mod object;
 mod order_by;
 mod query;
+pub mod roles;
 mod scalars;
 mod shape;
 mod write_input;
