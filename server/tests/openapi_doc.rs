@@ -127,6 +127,7 @@ async fn admin_document_has_every_verb_typed() {
     // PlaylistTrack's key is composite: its {id} is a string `v1,v2`.
     let composite = &paths["/chinook/_table/PlaylistTrack/{id}"]["parameters"][0];
     assert_eq!(composite["schema"]["type"], "string");
+    assert_eq!(composite["schema"]["pattern"], "^[^,]*(,[^,]*){1}$");
     let album_id = &paths["/chinook/_table/Album/{id}"]["parameters"][0];
     assert_eq!(album_id["schema"]["type"], "integer");
 

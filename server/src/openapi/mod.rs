@@ -154,3 +154,58 @@ pub async fn service_doc(State(state): State<AppState>, svc: Service) -> ApiResu
     .map_err(ApiError::internal)?;
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::cell::Cell;
+
+    use super::*;
+
+    /// A render that counts its calls and answers `text`.
+    fn counting<'a>(
+        calls: &'a Cell<u32>,
+        text: &'static str,
+    ) -> impl FnOnce() -> Result<Bytes, String> + 'a {
+        move || {
+            calls.set(calls.get() + 1);
+            Ok(Bytes::from_static(text.as_bytes()))
+        }
+    }
+
+    #[test]
+    fn documents_are_kept_per_caller_and_policy_version() {
+        let docs = Docs::default();
+        let calls = Cell::new(0);
+        assert_eq!(docs.admin(counting(&calls, "admin")).unwrap(), "admin");
+        assert_eq!(docs.admin(counting(&calls, "other")).unwrap(), "admin");
+        assert_eq!(calls.get(), 1);
+
+        assert_eq!(docs.role(7, 1, counting(&calls, "r7v1")).unwrap(), "r7v1");
+        assert_eq!(docs.role(7, 1, counting(&calls, "x")).unwrap(), "r7v1");
+        assert_eq!(docs.role(8, 1, counting(&calls, "r8v1")).unwrap(), "r8v1");
+        assert_eq!(calls.get(), 3);
+
+        // A newer policy: role 7's document is built again.
+        assert_eq!(docs.role(7, 2, counting(&calls, "r7v2")).unwrap(), "r7v2");
+        assert_eq!(calls.get(), 4);
+        // A request that took the older policy gets its own document, not kept.
+        assert_eq!(docs.role(7, 1, counting(&calls, "old")).unwrap(), "old");
+        assert_eq!(
+            docs.role(7, 1, counting(&calls, "old again")).unwrap(),
+            "old again"
+        );
+        assert_eq!(docs.role(7, 2, counting(&calls, "x")).unwrap(), "r7v2");
+        assert_eq!(calls.get(), 6);
+    }
+
+    #[test]
+    fn a_failed_render_is_not_kept() {
+        let docs = Docs::default();
+        assert!(docs.admin(|| Err("no".to_owned())).is_err());
+        assert_eq!(
+            docs.admin(|| Ok(Bytes::from_static(b"yes"))).unwrap(),
+            "yes"
+        );
+    }
+}

@@ -183,10 +183,11 @@ pub fn id(table: &Table) -> Parameter {
             .is_some_and(|c| c.json_type == JsonType::Integer),
         _ => false,
     };
-    let schema = if single_integer {
-        integer(None)
-    } else {
-        string()
+    let schema = match table.primary_key.len() {
+        _ if single_integer => integer(None),
+        0 | 1 => string(),
+        // `v1,v2`: as many values as the key has fields.
+        n => string().pattern(Some(format!("^[^,]*(,[^,]*){{{}}}$", n - 1))),
     };
     ParameterBuilder::new()
         .name("id")
