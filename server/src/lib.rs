@@ -17,6 +17,7 @@ pub mod graphql;
 pub mod json_body;
 pub mod listener;
 pub mod log_text;
+pub mod openapi;
 pub mod query;
 pub mod rate_limit;
 pub mod rest;

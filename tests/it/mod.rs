@@ -14,6 +14,7 @@ mod hardening_queries;
 mod hardening_rest;
 mod hardening_services;
 mod hostile;
+mod openapi;
 mod params;
 mod rbac;
 mod read_back;

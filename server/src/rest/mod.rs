@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v2", get(list_services))
         .route("/api/v2/", get(list_services))
         .route("/api/v2/{service}", get(service_resources))
+        .route("/api/v2/{service}/_doc", get(crate::openapi::service_doc))
         .route("/api/v2/{service}/_table", get(schema::list_tables))
         .route("/api/v2/{service}/_schema", get(schema::list_schema))
         .route(

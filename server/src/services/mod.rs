@@ -45,6 +45,8 @@ pub struct ServiceRuntime {
     pub graphql: Result<Arc<GraphCatalog>, String>,
     /// The roles' schemas of `catalog`, built on first use.
     pub role_graphql: RoleSchemas,
+    /// The OpenAPI documents of `catalog`, rendered on first use per caller.
+    pub openapi: crate::openapi::Docs,
 }
 
 /// Where a service's reads run: beside sea-orm rather than through it, for
