@@ -175,7 +175,8 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
         request_timeout: Duration::from_secs(settings.request_timeout.max(1)),
     };
     let mut app = Router::new()
-        .nest("/api/v2/system", admin::router())
+        .merge(admin::router())
+        .merge(crate::docs_page::router())
         .merge(rest::router())
         .merge(crate::graphql::router())
         .fallback(not_found)

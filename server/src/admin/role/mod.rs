@@ -6,6 +6,7 @@
 pub mod spec;
 pub mod store;
 
+use crate::admin::doc as d;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -19,6 +20,16 @@ use crate::error::ApiResult;
 use crate::extract::AppJson;
 use crate::state::AppState;
 
+#[utoipa::path(
+    get,
+    path = "/role",
+    tag = "role",
+    responses(
+        (status = 200, description = "All roles with their rules", body = d::RoleList),
+        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
+        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope)
+    )
+)]
 pub async fn list(State(state): State<AppState>, _admin: RequireAdmin) -> ApiResult<Json<Value>> {
     let roles = store::list(&state.system).await?;
     Ok(Json(json!({
@@ -27,6 +38,19 @@ pub async fn list(State(state): State<AppState>, _admin: RequireAdmin) -> ApiRes
 }
 
 /// One object in → one object out; `{"resource":[…]}` in → `{"resource":[…]}` out.
+#[utoipa::path(
+    post,
+    path = "/role",
+    tag = "role",
+    request_body(content = d::RoleCreate, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Created", body = d::RoleCreated),
+        (status = 400, description = "Invalid request: the message names the field at fault", body = d::ErrorEnvelope),
+        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
+        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
+        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope)
+    )
+)]
 pub async fn create(
     State(state): State<AppState>,
     RequireAdmin(admin): RequireAdmin,
@@ -55,6 +79,18 @@ pub async fn create(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/role/{key}",
+    tag = "role",
+    params(("key" = String, Path, description = "The role's id or name")),
+    responses(
+        (status = 200, description = "OK", body = d::RoleAnswer),
+        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
+        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
+        (status = 404, description = "Nothing with this id or name", body = d::ErrorEnvelope)
+    )
+)]
 pub async fn get_one(
     State(state): State<AppState>,
     _admin: RequireAdmin,
@@ -66,6 +102,21 @@ pub async fn get_one(
 }
 
 /// PUT: the body is the whole role (see [`Edit::Replace`]).
+#[utoipa::path(
+    put,
+    path = "/role/{key}",
+    tag = "role",
+    params(("key" = String, Path, description = "The role's id or name")),
+    request_body(content = d::RoleBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Replaced", body = d::RoleAnswer),
+        (status = 400, description = "Invalid request: the message names the field at fault", body = d::ErrorEnvelope),
+        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
+        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
+        (status = 404, description = "Nothing with this id or name", body = d::ErrorEnvelope),
+        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope)
+    )
+)]
 pub async fn replace(
     State(state): State<AppState>,
     RequireAdmin(admin): RequireAdmin,
@@ -76,6 +127,21 @@ pub async fn replace(
 }
 
 /// PATCH: the fields sent replace the stored ones; `access` as a whole.
+#[utoipa::path(
+    patch,
+    path = "/role/{key}",
+    tag = "role",
+    params(("key" = String, Path, description = "The role's id or name")),
+    request_body(content = d::RoleBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Updated", body = d::RoleAnswer),
+        (status = 400, description = "Invalid request: the message names the field at fault", body = d::ErrorEnvelope),
+        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
+        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
+        (status = 404, description = "Nothing with this id or name", body = d::ErrorEnvelope),
+        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope)
+    )
+)]
 pub async fn update(
     State(state): State<AppState>,
     RequireAdmin(admin): RequireAdmin,
@@ -102,6 +168,18 @@ async fn edit(
 }
 
 /// Its apps stay, without a role.
+#[utoipa::path(
+    delete,
+    path = "/role/{key}",
+    tag = "role",
+    params(("key" = String, Path, description = "The role's id or name")),
+    responses(
+        (status = 200, description = "Deleted; its apps stay, without a role", body = d::DeletedNamed),
+        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
+        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
+        (status = 404, description = "Nothing with this id or name", body = d::ErrorEnvelope)
+    )
+)]
 pub async fn delete(
     State(state): State<AppState>,
     RequireAdmin(admin): RequireAdmin,
