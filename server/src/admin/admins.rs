@@ -64,6 +64,7 @@ async fn find<C: ConnectionTrait>(db: &C, key: &str) -> Result<admin::Model, Adm
     get,
     path = "/admin",
     tag = "admin",
+    operation_id = "admin_list",
     responses(
         (status = 200, description = "All admins", body = d::AdminList),
         (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
@@ -85,6 +86,7 @@ pub async fn list(State(state): State<AppState>, _admin: RequireAdmin) -> ApiRes
     get,
     path = "/admin/{key}",
     tag = "admin",
+    operation_id = "admin_get_one",
     params(("key" = String, Path, description = "The admin's id or email")),
     responses(
         (status = 200, description = "OK", body = d::AdminAnswer),
@@ -106,13 +108,15 @@ pub async fn get_one(
     post,
     path = "/admin",
     tag = "admin",
+    operation_id = "admin_create",
     request_body(content = d::AdminBody, content_type = "application/json"),
     responses(
         (status = 201, description = "Created", body = d::AdminAnswer),
         (status = 400, description = "Invalid request: the message names the field at fault", body = d::ErrorEnvelope),
         (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
         (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
-        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope)
+        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope),
+        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = d::ErrorEnvelope)
     )
 )]
 pub async fn create(
@@ -153,6 +157,7 @@ pub async fn create(
     patch,
     path = "/admin/{key}",
     tag = "admin",
+    operation_id = "admin_update",
     params(("key" = String, Path, description = "The admin's id or email")),
     request_body(content = d::AdminBody, content_type = "application/json"),
     responses(
@@ -161,7 +166,8 @@ pub async fn create(
         (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
         (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
         (status = 404, description = "Nothing with this id or name", body = d::ErrorEnvelope),
-        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope)
+        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope),
+        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = d::ErrorEnvelope)
     )
 )]
 pub async fn update(
@@ -228,6 +234,7 @@ pub async fn update(
     delete,
     path = "/admin/{key}",
     tag = "admin",
+    operation_id = "admin_delete",
     params(("key" = String, Path, description = "The admin's id or email")),
     responses(
         (status = 200, description = "Deleted (never the last admin: 409)", body = d::DeletedAdmin),

@@ -123,6 +123,7 @@ fn number(name: &str, text: &str, max: u64) -> Result<u64, AdminError> {
     get,
     path = "/audit",
     tag = "audit",
+    operation_id = "audit_list",
     params(
         ("limit" = Option<u64>, Query, description = "Entries to answer: 0 to 1000, 100 by default"),
         ("offset" = Option<u64>, Query, description = "Entries to skip"),

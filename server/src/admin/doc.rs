@@ -93,6 +93,7 @@ static DOCUMENT: LazyLock<String> = LazyLock::new(|| {
     get,
     path = "/_doc",
     tag = "system",
+    operation_id = "document",
     security(()),
     responses((status = 200, description = "This document (OpenAPI 3.1)", content_type = "application/json", body = Object))
 )]

@@ -185,6 +185,7 @@ fn rules(service: &str, level: Level, components: Components) -> Value {
     get,
     path = "/service/{key}/next_steps",
     tag = "service",
+    operation_id = "service_next_steps",
     params(("key" = String, Path, description = "The service's id or name")),
     responses(
         (status = 200, description = "What the service still lacks, with the calls", body = d::NextSteps),
@@ -280,6 +281,7 @@ enum Components {
     post,
     path = "/service/{key}/_quickstart",
     tag = "service",
+    operation_id = "service_quickstart",
     params(("key" = String, Path, description = "The service's id or name")),
     request_body(content = d::QuickstartBody, content_type = "application/json"),
     responses(
@@ -288,7 +290,8 @@ enum Components {
         (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
         (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
         (status = 404, description = "Nothing with this id or name", body = d::ErrorEnvelope),
-        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope)
+        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope),
+        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = d::ErrorEnvelope)
     )
 )]
 pub async fn quickstart(

@@ -120,6 +120,7 @@ pub async fn begin_change(db: &DatabaseConnection) -> Result<DatabaseTransaction
     get,
     path = "",
     tag = "system",
+    operation_id = "resources",
     responses(
         (status = 200, description = "The resources of the system service", body = d::Resources),
         (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),

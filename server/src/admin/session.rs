@@ -35,14 +35,16 @@ pub fn normalize_email(email: &str) -> String {
     post,
     path = "/admin/session",
     tag = "session",
+    operation_id = "session_login",
     request_body(content = d::LoginBody, content_type = "application/json"),
     security(()),
     responses(
         (status = 200, description = "Logged in: send session_token as a bearer token", body = d::LoginAnswer),
         (status = 400, description = "Invalid request: the message names the field at fault", body = d::ErrorEnvelope),
-        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
+        (status = 401, description = "Wrong email or password (the same answer for both)", body = d::ErrorEnvelope),
         (status = 429, description = "Too many attempts: wait the seconds in Retry-After", body = d::ErrorEnvelope),
-        (status = 503, description = "The server is busy checking passwords: retry after Retry-After", body = d::ErrorEnvelope)
+        (status = 503, description = "The server is busy checking passwords: retry after Retry-After", body = d::ErrorEnvelope),
+        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = d::ErrorEnvelope)
     )
 )]
 pub async fn login(
@@ -105,6 +107,7 @@ pub async fn login(
     get,
     path = "/admin/session",
     tag = "session",
+    operation_id = "session_current",
     responses(
         (status = 200, description = "The session's admin and expiry", body = d::SessionAnswer),
         (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
@@ -130,6 +133,7 @@ pub async fn current(RequireAdmin(session): RequireAdmin) -> ApiResult<Json<Valu
     delete,
     path = "/admin/session",
     tag = "session",
+    operation_id = "session_logout",
     responses(
         (status = 200, description = "The session is revoked", body = d::Success),
         (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),

@@ -35,6 +35,7 @@ use crate::state::AppState;
     get,
     path = "/app",
     tag = "app",
+    operation_id = "app_list",
     responses(
         (status = 200, description = "All apps (never their keys)", body = d::AppList),
         (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
@@ -70,13 +71,15 @@ pub async fn list(State(state): State<AppState>, _admin: RequireAdmin) -> ApiRes
     post,
     path = "/app",
     tag = "app",
+    operation_id = "app_create",
     request_body(content = d::AppCreate, content_type = "application/json"),
     responses(
         (status = 201, description = "Created; each key is shown this once", body = d::AppCreated),
         (status = 400, description = "Invalid request: the message names the field at fault", body = d::ErrorEnvelope),
         (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
         (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
-        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope)
+        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope),
+        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = d::ErrorEnvelope)
     )
 )]
 pub async fn create(
@@ -110,6 +113,7 @@ pub async fn create(
     get,
     path = "/app/{key}",
     tag = "app",
+    operation_id = "app_get_one",
     params(("key" = String, Path, description = "The app's id or name")),
     responses(
         (status = 200, description = "OK", body = d::AppAnswer),
@@ -133,6 +137,7 @@ pub async fn get_one(
     put,
     path = "/app/{key}",
     tag = "app",
+    operation_id = "app_replace",
     params(("key" = String, Path, description = "The app's id or name")),
     request_body(content = d::AppBody, content_type = "application/json"),
     responses(
@@ -141,7 +146,8 @@ pub async fn get_one(
         (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
         (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
         (status = 404, description = "Nothing with this id or name", body = d::ErrorEnvelope),
-        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope)
+        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope),
+        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = d::ErrorEnvelope)
     )
 )]
 pub async fn replace(
@@ -159,6 +165,7 @@ pub async fn replace(
     patch,
     path = "/app/{key}",
     tag = "app",
+    operation_id = "app_update",
     params(("key" = String, Path, description = "The app's id or name")),
     request_body(content = d::AppBody, content_type = "application/json"),
     responses(
@@ -167,7 +174,8 @@ pub async fn replace(
         (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
         (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
         (status = 404, description = "Nothing with this id or name", body = d::ErrorEnvelope),
-        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope)
+        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope),
+        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = d::ErrorEnvelope)
     )
 )]
 pub async fn update(
@@ -197,6 +205,7 @@ async fn edit(
     post,
     path = "/app/{key}/rotate",
     tag = "app",
+    operation_id = "app_rotate",
     params(("key" = String, Path, description = "The app's id or name")),
     responses(
         (status = 200, description = "A new key, shown this once; the old one is refused from now on", body = d::AppWithKey),
@@ -218,6 +227,7 @@ pub async fn rotate(
     delete,
     path = "/app/{key}",
     tag = "app",
+    operation_id = "app_delete",
     params(("key" = String, Path, description = "The app's id or name")),
     responses(
         (status = 200, description = "Deleted; its key is refused from now on", body = d::DeletedNamed),

@@ -24,6 +24,7 @@ use crate::state::AppState;
     get,
     path = "/role",
     tag = "role",
+    operation_id = "role_list",
     responses(
         (status = 200, description = "All roles with their rules", body = d::RoleList),
         (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
@@ -42,13 +43,15 @@ pub async fn list(State(state): State<AppState>, _admin: RequireAdmin) -> ApiRes
     post,
     path = "/role",
     tag = "role",
+    operation_id = "role_create",
     request_body(content = d::RoleCreate, content_type = "application/json"),
     responses(
         (status = 201, description = "Created", body = d::RoleCreated),
         (status = 400, description = "Invalid request: the message names the field at fault", body = d::ErrorEnvelope),
         (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
         (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
-        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope)
+        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope),
+        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = d::ErrorEnvelope)
     )
 )]
 pub async fn create(
@@ -83,6 +86,7 @@ pub async fn create(
     get,
     path = "/role/{key}",
     tag = "role",
+    operation_id = "role_get_one",
     params(("key" = String, Path, description = "The role's id or name")),
     responses(
         (status = 200, description = "OK", body = d::RoleAnswer),
@@ -106,6 +110,7 @@ pub async fn get_one(
     put,
     path = "/role/{key}",
     tag = "role",
+    operation_id = "role_replace",
     params(("key" = String, Path, description = "The role's id or name")),
     request_body(content = d::RoleBody, content_type = "application/json"),
     responses(
@@ -114,7 +119,8 @@ pub async fn get_one(
         (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
         (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
         (status = 404, description = "Nothing with this id or name", body = d::ErrorEnvelope),
-        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope)
+        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope),
+        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = d::ErrorEnvelope)
     )
 )]
 pub async fn replace(
@@ -131,6 +137,7 @@ pub async fn replace(
     patch,
     path = "/role/{key}",
     tag = "role",
+    operation_id = "role_update",
     params(("key" = String, Path, description = "The role's id or name")),
     request_body(content = d::RoleBody, content_type = "application/json"),
     responses(
@@ -139,7 +146,8 @@ pub async fn replace(
         (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
         (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
         (status = 404, description = "Nothing with this id or name", body = d::ErrorEnvelope),
-        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope)
+        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope),
+        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = d::ErrorEnvelope)
     )
 )]
 pub async fn update(
@@ -172,6 +180,7 @@ async fn edit(
     delete,
     path = "/role/{key}",
     tag = "role",
+    operation_id = "role_delete",
     params(("key" = String, Path, description = "The role's id or name")),
     responses(
         (status = 200, description = "Deleted; its apps stay, without a role", body = d::DeletedNamed),

@@ -27,6 +27,7 @@ use crate::state::AppState;
     get,
     path = "/service",
     tag = "service",
+    operation_id = "service_list",
     responses(
         (status = 200, description = "All services", body = d::ServiceList),
         (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
@@ -49,13 +50,15 @@ pub async fn list(State(state): State<AppState>, _admin: RequireAdmin) -> ApiRes
     post,
     path = "/service",
     tag = "service",
+    operation_id = "service_create",
     request_body(content = d::ServiceCreate, content_type = "application/json"),
     responses(
         (status = 201, description = "Created (and opened if active)", body = d::ServiceCreated),
         (status = 400, description = "Invalid request: the message names the field at fault", body = d::ErrorEnvelope),
         (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
         (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
-        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope)
+        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope),
+        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = d::ErrorEnvelope)
     )
 )]
 pub async fn create(
@@ -102,6 +105,7 @@ pub async fn create(
     get,
     path = "/service/{key}",
     tag = "service",
+    operation_id = "service_get_one",
     params(("key" = String, Path, description = "The service's id or name")),
     responses(
         (status = 200, description = "OK", body = d::ServiceAnswer),
@@ -124,6 +128,7 @@ pub async fn get_one(
     put,
     path = "/service/{key}",
     tag = "service",
+    operation_id = "service_replace",
     params(("key" = String, Path, description = "The service's id or name")),
     request_body(content = d::ServiceBody, content_type = "application/json"),
     responses(
@@ -132,7 +137,8 @@ pub async fn get_one(
         (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
         (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
         (status = 404, description = "Nothing with this id or name", body = d::ErrorEnvelope),
-        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope)
+        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope),
+        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = d::ErrorEnvelope)
     )
 )]
 pub async fn replace(
@@ -149,6 +155,7 @@ pub async fn replace(
     patch,
     path = "/service/{key}",
     tag = "service",
+    operation_id = "service_update",
     params(("key" = String, Path, description = "The service's id or name")),
     request_body(content = d::ServiceBody, content_type = "application/json"),
     responses(
@@ -157,7 +164,8 @@ pub async fn replace(
         (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
         (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
         (status = 404, description = "Nothing with this id or name", body = d::ErrorEnvelope),
-        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope)
+        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope),
+        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = d::ErrorEnvelope)
     )
 )]
 pub async fn update(
@@ -188,6 +196,7 @@ async fn edit(
     delete,
     path = "/service/{key}",
     tag = "service",
+    operation_id = "service_delete",
     params(("key" = String, Path, description = "The service's id or name")),
     responses(
         (status = 200, description = "Deleted", body = d::DeletedId),
@@ -214,13 +223,15 @@ pub async fn delete(
     post,
     path = "/service/_test",
     tag = "service",
+    operation_id = "service_test",
     request_body(content = d::ServiceBody, content_type = "application/json"),
     responses(
         (status = 200, description = "The database opened; nothing is stored", body = d::TestAnswer),
         (status = 400, description = "Invalid request: the message names the field at fault", body = d::ErrorEnvelope),
         (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
         (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
-        (status = 429, description = "Too many attempts: wait the seconds in Retry-After", body = d::ErrorEnvelope)
+        (status = 429, description = "Too many attempts: wait the seconds in Retry-After", body = d::ErrorEnvelope),
+        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = d::ErrorEnvelope)
     )
 )]
 pub async fn test(
@@ -245,6 +256,7 @@ pub async fn test(
     post,
     path = "/service/{key}/_refresh",
     tag = "service",
+    operation_id = "service_refresh",
     params(("key" = String, Path, description = "The service's id or name")),
     responses(
         (status = 200, description = "The schema is read again", body = d::RefreshAnswer),
