@@ -213,7 +213,7 @@ pub struct ServiceConfigBody {
 #[derive(ToSchema)]
 #[serde(untagged)]
 pub enum ServiceCreate {
-    One(ServiceBody),
+    One(Box<ServiceBody>),
     Many(ServiceBatch),
 }
 
@@ -526,7 +526,6 @@ pub struct AuditList {
     pub resource: Vec<AuditEntry>,
 }
 
-/// A JSON object whose keys the document does not fix.
-#[derive(ToSchema)]
-#[schema(value_type = Object)]
-pub struct Object(pub serde_json::Map<String, Value>);
+/// A JSON object whose keys the document does not fix (utoipa writes a
+/// field of a type named `Object` as `{"type":"object"}`).
+pub type Object = serde_json::Map<String, Value>;
