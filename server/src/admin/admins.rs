@@ -65,6 +65,8 @@ async fn find<C: ConnectionTrait>(db: &C, key: &str) -> Result<admin::Model, Adm
     path = "/admin",
     tag = "admin",
     operation_id = "admin_list",
+    summary = "List admins",
+    description = "Never a password hash.",
     responses(
         (status = 200, description = "All admins", body = d::AdminList),
         (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
@@ -87,6 +89,8 @@ pub async fn list(State(state): State<AppState>, _admin: RequireAdmin) -> ApiRes
     path = "/admin/{key}",
     tag = "admin",
     operation_id = "admin_get_one",
+    summary = "Get an admin",
+    description = "By id or email.",
     params(("key" = String, Path, description = "The admin's id or email")),
     responses(
         (status = 200, description = "OK", body = d::AdminAnswer),
@@ -109,6 +113,8 @@ pub async fn get_one(
     path = "/admin",
     tag = "admin",
     operation_id = "admin_create",
+    summary = "Create an admin",
+    description = "`{\"email\",\"password\"}`, checked as `apiforge admin create` checks them.",
     request_body(content = d::AdminBody, content_type = "application/json"),
     responses(
         (status = 201, description = "Created", body = d::AdminAnswer),
@@ -158,6 +164,8 @@ pub async fn create(
     path = "/admin/{key}",
     tag = "admin",
     operation_id = "admin_update",
+    summary = "Update an admin",
+    description = "A new email ends the admin's sessions; a new password does not.",
     params(("key" = String, Path, description = "The admin's id or email")),
     request_body(content = d::AdminBody, content_type = "application/json"),
     responses(
@@ -235,6 +243,8 @@ pub async fn update(
     path = "/admin/{key}",
     tag = "admin",
     operation_id = "admin_delete",
+    summary = "Delete an admin",
+    description = "Refused for the last admin (409). Deleting oneself ends the session.",
     params(("key" = String, Path, description = "The admin's id or email")),
     responses(
         (status = 200, description = "Deleted (never the last admin: 409)", body = d::DeletedAdmin),

@@ -124,6 +124,8 @@ fn number(name: &str, text: &str, max: u64) -> Result<u64, AdminError> {
     path = "/audit",
     tag = "audit",
     operation_id = "audit_list",
+    summary = "Read the audit log",
+    description = "Admin changes, newest first: who, what, which object, when. Never a secret.",
     params(
         ("limit" = Option<u64>, Query, description = "Entries to answer: 0 to 1000, 100 by default"),
         ("offset" = Option<u64>, Query, description = "Entries to skip"),

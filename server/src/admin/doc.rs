@@ -94,6 +94,8 @@ static DOCUMENT: LazyLock<String> = LazyLock::new(|| {
     path = "/_doc",
     tag = "system",
     operation_id = "document",
+    summary = "This document",
+    description = "The admin API as OpenAPI 3.1. Needs no credentials: it holds no data.",
     security(()),
     responses((status = 200, description = "This document (OpenAPI 3.1)", content_type = "application/json", body = Object))
 )]

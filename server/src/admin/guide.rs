@@ -186,6 +186,8 @@ fn rules(service: &str, level: Level, components: Components) -> Value {
     path = "/service/{key}/next_steps",
     tag = "service",
     operation_id = "service_next_steps",
+    summary = "What the service still lacks",
+    description = "A role that reaches it, an app with such a role: each step with the exact call that makes it, then calls that try the service.",
     params(("key" = String, Path, description = "The service's id or name")),
     responses(
         (status = 200, description = "What the service still lacks, with the calls", body = d::NextSteps),
@@ -282,6 +284,8 @@ enum Components {
     path = "/service/{key}/_quickstart",
     tag = "service",
     operation_id = "service_quickstart",
+    summary = "Make a role and an app in one call",
+    description = "Creates role `{service}_auto_role` and app `{service}_app` and answers the app's key (shown this once) with calls that try it.",
     params(("key" = String, Path, description = "The service's id or name")),
     request_body(content = d::QuickstartBody, content_type = "application/json"),
     responses(

@@ -121,6 +121,8 @@ pub async fn begin_change(db: &DatabaseConnection) -> Result<DatabaseTransaction
     path = "",
     tag = "system",
     operation_id = "resources",
+    summary = "What the system service offers",
+    description = "The resources under /api/v2/system, DreamFactory-style.",
     responses(
         (status = 200, description = "The resources of the system service", body = d::Resources),
         (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),

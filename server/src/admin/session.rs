@@ -36,6 +36,8 @@ pub fn normalize_email(email: &str) -> String {
     path = "/admin/session",
     tag = "session",
     operation_id = "session_login",
+    summary = "Log in",
+    description = "Checks the email and password and issues a session token (a JWT) to send as `Authorization: Bearer <session_token>`. Failed attempts are throttled per address and per email (429 with Retry-After).",
     request_body(content = d::LoginBody, content_type = "application/json"),
     security(()),
     responses(
@@ -108,6 +110,8 @@ pub async fn login(
     path = "/admin/session",
     tag = "session",
     operation_id = "session_current",
+    summary = "The current session",
+    description = "Who the token belongs to and until when: lets a client check a stored token.",
     responses(
         (status = 200, description = "The session's admin and expiry", body = d::SessionAnswer),
         (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
@@ -134,6 +138,8 @@ pub async fn current(RequireAdmin(session): RequireAdmin) -> ApiResult<Json<Valu
     path = "/admin/session",
     tag = "session",
     operation_id = "session_logout",
+    summary = "Log out",
+    description = "Revokes the session's token: it is refused from the next request on.",
     responses(
         (status = 200, description = "The session is revoked", body = d::Success),
         (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),

@@ -36,6 +36,8 @@ use crate::state::AppState;
     path = "/app",
     tag = "app",
     operation_id = "app_list",
+    summary = "List apps",
+    description = "Every app with its role's name; never a key.",
     responses(
         (status = 200, description = "All apps (never their keys)", body = d::AppList),
         (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
@@ -72,6 +74,8 @@ pub async fn list(State(state): State<AppState>, _admin: RequireAdmin) -> ApiRes
     path = "/app",
     tag = "app",
     operation_id = "app_create",
+    summary = "Create apps",
+    description = "One app in, one out; `{\"resource\":[…]}` in, `{\"resource\":[…]}` out (all or none). Each answer carries its `api_key`: the only time it is shown.",
     request_body(content = d::AppCreate, content_type = "application/json"),
     responses(
         (status = 201, description = "Created; each key is shown this once", body = d::AppCreated),
@@ -114,6 +118,8 @@ pub async fn create(
     path = "/app/{key}",
     tag = "app",
     operation_id = "app_get_one",
+    summary = "Get an app",
+    description = "By id or name.",
     params(("key" = String, Path, description = "The app's id or name")),
     responses(
         (status = 200, description = "OK", body = d::AppAnswer),
@@ -138,6 +144,8 @@ pub async fn get_one(
     path = "/app/{key}",
     tag = "app",
     operation_id = "app_replace",
+    summary = "Replace an app",
+    description = "The body is the whole app.",
     params(("key" = String, Path, description = "The app's id or name")),
     request_body(content = d::AppBody, content_type = "application/json"),
     responses(
@@ -166,6 +174,8 @@ pub async fn replace(
     path = "/app/{key}",
     tag = "app",
     operation_id = "app_update",
+    summary = "Update an app",
+    description = "The fields sent replace the stored ones; `\"role\": null` removes the role; `is_active: false` refuses the key from the next request on.",
     params(("key" = String, Path, description = "The app's id or name")),
     request_body(content = d::AppBody, content_type = "application/json"),
     responses(
@@ -206,6 +216,8 @@ async fn edit(
     path = "/app/{key}/rotate",
     tag = "app",
     operation_id = "app_rotate",
+    summary = "Issue a new key",
+    description = "The new key is shown this once; the old one is refused from the next request on.",
     params(("key" = String, Path, description = "The app's id or name")),
     responses(
         (status = 200, description = "A new key, shown this once; the old one is refused from now on", body = d::AppWithKey),
@@ -228,6 +240,8 @@ pub async fn rotate(
     path = "/app/{key}",
     tag = "app",
     operation_id = "app_delete",
+    summary = "Delete an app",
+    description = "Its key is refused from the next request on.",
     params(("key" = String, Path, description = "The app's id or name")),
     responses(
         (status = 200, description = "Deleted; its key is refused from now on", body = d::DeletedNamed),

@@ -25,6 +25,8 @@ use crate::state::AppState;
     path = "/role",
     tag = "role",
     operation_id = "role_list",
+    summary = "List roles",
+    description = "Every role with its access rules.",
     responses(
         (status = 200, description = "All roles with their rules", body = d::RoleList),
         (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
@@ -44,6 +46,8 @@ pub async fn list(State(state): State<AppState>, _admin: RequireAdmin) -> ApiRes
     path = "/role",
     tag = "role",
     operation_id = "role_create",
+    summary = "Create roles",
+    description = "One role in, one out; `{\"resource\":[…]}` in, `{\"resource\":[…]}` out (all or none). Rules are checked against the running services.",
     request_body(content = d::RoleCreate, content_type = "application/json"),
     responses(
         (status = 201, description = "Created", body = d::RoleCreated),
@@ -87,6 +91,8 @@ pub async fn create(
     path = "/role/{key}",
     tag = "role",
     operation_id = "role_get_one",
+    summary = "Get a role",
+    description = "By id or name, with its rules.",
     params(("key" = String, Path, description = "The role's id or name")),
     responses(
         (status = 200, description = "OK", body = d::RoleAnswer),
@@ -111,6 +117,8 @@ pub async fn get_one(
     path = "/role/{key}",
     tag = "role",
     operation_id = "role_replace",
+    summary = "Replace a role",
+    description = "The body is the whole role.",
     params(("key" = String, Path, description = "The role's id or name")),
     request_body(content = d::RoleBody, content_type = "application/json"),
     responses(
@@ -138,6 +146,8 @@ pub async fn replace(
     path = "/role/{key}",
     tag = "role",
     operation_id = "role_update",
+    summary = "Update a role",
+    description = "The fields sent replace the stored ones; `access` as a whole.",
     params(("key" = String, Path, description = "The role's id or name")),
     request_body(content = d::RoleBody, content_type = "application/json"),
     responses(
@@ -181,6 +191,8 @@ async fn edit(
     path = "/role/{key}",
     tag = "role",
     operation_id = "role_delete",
+    summary = "Delete a role",
+    description = "Its apps stay, without a role.",
     params(("key" = String, Path, description = "The role's id or name")),
     responses(
         (status = 200, description = "Deleted; its apps stay, without a role", body = d::DeletedNamed),

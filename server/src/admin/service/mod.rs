@@ -28,6 +28,8 @@ use crate::state::AppState;
     path = "/service",
     tag = "service",
     operation_id = "service_list",
+    summary = "List services",
+    description = "Every service, active or not. Configs never carry the password.",
     responses(
         (status = 200, description = "All services", body = d::ServiceList),
         (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
@@ -51,6 +53,8 @@ pub async fn list(State(state): State<AppState>, _admin: RequireAdmin) -> ApiRes
     path = "/service",
     tag = "service",
     operation_id = "service_create",
+    summary = "Create services",
+    description = "One service in, one out; `{\"resource\":[…]}` in, `{\"resource\":[…]}` out (all or none). An active service is opened and its schema read before the answer.",
     request_body(content = d::ServiceCreate, content_type = "application/json"),
     responses(
         (status = 201, description = "Created (and opened if active)", body = d::ServiceCreated),
@@ -106,6 +110,8 @@ pub async fn create(
     path = "/service/{key}",
     tag = "service",
     operation_id = "service_get_one",
+    summary = "Get a service",
+    description = "By id or name.",
     params(("key" = String, Path, description = "The service's id or name")),
     responses(
         (status = 200, description = "OK", body = d::ServiceAnswer),
@@ -129,6 +135,8 @@ pub async fn get_one(
     path = "/service/{key}",
     tag = "service",
     operation_id = "service_replace",
+    summary = "Replace a service",
+    description = "The body is the whole service; a config without `password` keeps the stored one.",
     params(("key" = String, Path, description = "The service's id or name")),
     request_body(content = d::ServiceBody, content_type = "application/json"),
     responses(
@@ -156,6 +164,8 @@ pub async fn replace(
     path = "/service/{key}",
     tag = "service",
     operation_id = "service_update",
+    summary = "Update a service",
+    description = "The fields sent replace the stored ones; `config` keys are merged.",
     params(("key" = String, Path, description = "The service's id or name")),
     request_body(content = d::ServiceBody, content_type = "application/json"),
     responses(
@@ -197,6 +207,8 @@ async fn edit(
     path = "/service/{key}",
     tag = "service",
     operation_id = "service_delete",
+    summary = "Delete a service",
+    description = "The service stops answering at once; roles keep their rules about it.",
     params(("key" = String, Path, description = "The service's id or name")),
     responses(
         (status = 200, description = "Deleted", body = d::DeletedId),
@@ -224,6 +236,8 @@ pub async fn delete(
     path = "/service/_test",
     tag = "service",
     operation_id = "service_test",
+    summary = "Test a connection",
+    description = "Opens the database a definition describes and says how many tables it has; stores nothing. Limited per admin (`test_per_minute`).",
     request_body(content = d::ServiceBody, content_type = "application/json"),
     responses(
         (status = 200, description = "The database opened; nothing is stored", body = d::TestAnswer),
@@ -257,6 +271,8 @@ pub async fn test(
     path = "/service/{key}/_refresh",
     tag = "service",
     operation_id = "service_refresh",
+    summary = "Re-read the schema",
+    description = "After a migration of the service's database. The service must be active.",
     params(("key" = String, Path, description = "The service's id or name")),
     responses(
         (status = 200, description = "The schema is read again", body = d::RefreshAnswer),
