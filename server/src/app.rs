@@ -175,7 +175,8 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
         request_timeout: Duration::from_secs(settings.request_timeout.max(1)),
     };
     let mut app = Router::new()
-        .nest("/api/v2/system", admin::router())
+        .merge(admin::router())
+        .merge(crate::docs_page::router())
         .merge(rest::router())
         .merge(crate::graphql::router())
         .fallback(not_found)
@@ -207,7 +208,8 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
 /// (one that echoes user text) as a script or page. No framing anywhere
 /// (clickjacking GraphiQL, which acts with the caller's stored token); and a
 /// policy that lets an API response load nothing at all, unless the response
-/// set its own (the GraphiQL page does: `graphiql::page`).
+/// set its own (the GraphiQL page does: `graphiql::page`; so does the docs
+/// page, `docs_page::CSP`).
 fn security_headers<S: Clone + Send + Sync + 'static>(app: Router<S>) -> Router<S> {
     use axum::http::{HeaderValue, header};
     use tower_http::set_header::SetResponseHeaderLayer;

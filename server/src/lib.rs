@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod context;
 pub mod demo;
+pub mod docs_page;
 pub mod error;
 pub mod extract;
 pub mod graphql;

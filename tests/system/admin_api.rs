@@ -80,9 +80,8 @@ impl Harness {
                 .expect("admin")
         );
         let state = state_on(db, dir.clone());
-        let app = Router::new()
-            .nest("/api/v2/system", admin::router())
-            .with_state(state.clone());
+        // The system router carries its prefix (`admin::PREFIX`).
+        let app = admin::router().with_state(state.clone());
         Some(Harness {
             app,
             state,

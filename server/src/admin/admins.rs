@@ -5,6 +5,7 @@
 //! that must end them (a deleted admin, a changed email) also clears the
 //! admin from `auth::admins::AdminCache`: their next request is refused.
 
+use crate::admin::doc as d;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -59,6 +60,19 @@ async fn find<C: ConnectionTrait>(db: &C, key: &str) -> Result<admin::Model, Adm
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/admin",
+    tag = "admin",
+    operation_id = "admin_list",
+    summary = "List admins",
+    description = "Never a password hash.",
+    responses(
+        (status = 200, description = "All admins", body = d::AdminList),
+        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
+        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope)
+    )
+)]
 pub async fn list(State(state): State<AppState>, _admin: RequireAdmin) -> ApiResult<Json<Value>> {
     let rows = admin::Entity::find()
         .order_by_asc(admin::Column::Id)
@@ -70,6 +84,21 @@ pub async fn list(State(state): State<AppState>, _admin: RequireAdmin) -> ApiRes
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/admin/{key}",
+    tag = "admin",
+    operation_id = "admin_get_one",
+    summary = "Get an admin",
+    description = "By id or email.",
+    params(("key" = String, Path, description = "The admin's id or email")),
+    responses(
+        (status = 200, description = "OK", body = d::AdminAnswer),
+        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
+        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
+        (status = 404, description = "Nothing with this id or name", body = d::ErrorEnvelope)
+    )
+)]
 pub async fn get_one(
     State(state): State<AppState>,
     _admin: RequireAdmin,
@@ -79,6 +108,23 @@ pub async fn get_one(
 }
 
 /// `{"email","password"}`, checked as `apiforge admin create` checks them.
+#[utoipa::path(
+    post,
+    path = "/admin",
+    tag = "admin",
+    operation_id = "admin_create",
+    summary = "Create an admin",
+    description = "`{\"email\",\"password\"}`, checked as `apiforge admin create` checks them.",
+    request_body(content = d::AdminBody, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Created", body = d::AdminAnswer),
+        (status = 400, description = "Invalid request: the message names the field at fault", body = d::ErrorEnvelope),
+        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
+        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
+        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope),
+        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = d::ErrorEnvelope)
+    )
+)]
 pub async fn create(
     State(state): State<AppState>,
     RequireAdmin(actor): RequireAdmin,
@@ -113,6 +159,25 @@ pub async fn create(
 
 /// `password` and/or `email`. A new email ends the admin's sessions (a
 /// session names its admin by id and email); a new password does not.
+#[utoipa::path(
+    patch,
+    path = "/admin/{key}",
+    tag = "admin",
+    operation_id = "admin_update",
+    summary = "Update an admin",
+    description = "A new email ends the admin's sessions; a new password does not.",
+    params(("key" = String, Path, description = "The admin's id or email")),
+    request_body(content = d::AdminBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Updated; a new email ends the admin's sessions", body = d::AdminAnswer),
+        (status = 400, description = "Invalid request: the message names the field at fault", body = d::ErrorEnvelope),
+        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
+        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
+        (status = 404, description = "Nothing with this id or name", body = d::ErrorEnvelope),
+        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope),
+        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = d::ErrorEnvelope)
+    )
+)]
 pub async fn update(
     State(state): State<AppState>,
     RequireAdmin(actor): RequireAdmin,
@@ -173,6 +238,22 @@ pub async fn update(
 
 /// Refused for the last admin (409). Deleting oneself is allowed while
 /// another admin remains; the session then ends.
+#[utoipa::path(
+    delete,
+    path = "/admin/{key}",
+    tag = "admin",
+    operation_id = "admin_delete",
+    summary = "Delete an admin",
+    description = "Refused for the last admin (409). Deleting oneself ends the session.",
+    params(("key" = String, Path, description = "The admin's id or email")),
+    responses(
+        (status = 200, description = "Deleted (never the last admin: 409)", body = d::DeletedAdmin),
+        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
+        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
+        (status = 404, description = "Nothing with this id or name", body = d::ErrorEnvelope),
+        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope)
+    )
+)]
 pub async fn delete(
     State(state): State<AppState>,
     RequireAdmin(actor): RequireAdmin,

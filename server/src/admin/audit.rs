@@ -6,6 +6,7 @@
 //! and carries values only where they are harmless (verbs, `is_active`, a
 //! role's name). Passwords, API keys and their hashes are never passed in.
 
+use crate::admin::doc as d;
 use std::sync::LazyLock;
 
 use axum::Json;
@@ -118,6 +119,25 @@ fn number(name: &str, text: &str, max: u64) -> Result<u64, AdminError> {
 }
 
 /// `GET /audit`: newest first.
+#[utoipa::path(
+    get,
+    path = "/audit",
+    tag = "audit",
+    operation_id = "audit_list",
+    summary = "Read the audit log",
+    description = "Admin changes, newest first: who, what, which object, when. Never a secret.",
+    params(
+        ("limit" = Option<u64>, Query, description = "Entries to answer: 0 to 1000, 100 by default"),
+        ("offset" = Option<u64>, Query, description = "Entries to skip"),
+        ("filter" = Option<String>, Query, description = "The data API's filter grammar over id, at, actor, action, object_type, object: `action = 'delete' and object_type = 'app'`")
+    ),
+    responses(
+        (status = 200, description = "Entries, newest first", body = d::AuditList),
+        (status = 400, description = "Invalid request: the message names the field at fault", body = d::ErrorEnvelope),
+        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
+        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope)
+    )
+)]
 pub async fn list(
     State(state): State<AppState>,
     _admin: RequireAdmin,

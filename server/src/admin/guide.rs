@@ -10,6 +10,7 @@
 //! validated, audited and in force (the policy snapshot reloaded) exactly as
 //! if the admin had sent the calls one by one.
 
+use crate::admin::doc as d;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -180,6 +181,22 @@ fn rules(service: &str, level: Level, components: Components) -> Value {
 }
 
 /// `GET /service/{key}/next_steps`.
+#[utoipa::path(
+    get,
+    path = "/service/{key}/next_steps",
+    tag = "service",
+    operation_id = "service_next_steps",
+    summary = "What the service still lacks",
+    description = "A role that reaches it, an app with such a role: each step with the exact call that makes it, then calls that try the service.",
+    params(("key" = String, Path, description = "The service's id or name")),
+    responses(
+        (status = 200, description = "What the service still lacks, with the calls", body = d::NextSteps),
+        (status = 400, description = "Invalid request: the message names the field at fault", body = d::ErrorEnvelope),
+        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
+        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
+        (status = 404, description = "Nothing with this id or name", body = d::ErrorEnvelope)
+    )
+)]
 pub async fn next_steps(
     State(state): State<AppState>,
     _admin: RequireAdmin,
@@ -262,6 +279,25 @@ enum Components {
 /// `POST /service/{key}/_quickstart` with `{"level","components"}` (both
 /// optional: read, all): role `{service}_auto_role` and app `{service}_app`,
 /// the key (shown this once) and the calls to try it.
+#[utoipa::path(
+    post,
+    path = "/service/{key}/_quickstart",
+    tag = "service",
+    operation_id = "service_quickstart",
+    summary = "Make a role and an app in one call",
+    description = "Creates role `{service}_auto_role` and app `{service}_app` and answers the app's key (shown this once) with calls that try it.",
+    params(("key" = String, Path, description = "The service's id or name")),
+    request_body(content = d::QuickstartBody, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Role and app created; the key is shown once", body = d::QuickstartAnswer),
+        (status = 400, description = "Invalid request: the message names the field at fault", body = d::ErrorEnvelope),
+        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
+        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
+        (status = 404, description = "Nothing with this id or name", body = d::ErrorEnvelope),
+        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope),
+        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = d::ErrorEnvelope)
+    )
+)]
 pub async fn quickstart(
     State(state): State<AppState>,
     RequireAdmin(admin): RequireAdmin,

@@ -10,6 +10,7 @@ pub mod app;
 pub mod audit;
 pub mod body;
 pub mod bootstrap;
+pub mod doc;
 pub mod error;
 pub mod guide;
 pub mod role;
@@ -17,68 +18,87 @@ pub mod service;
 pub mod session;
 
 use axum::Router;
-use axum::routing::{get, post};
 use sea_orm::{
     DatabaseConnection, DatabaseTransaction, DbErr, SqliteTransactionMode, TransactionOptions,
     TransactionTrait,
 };
 use serde_json::{Value, json};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use self::doc as d;
 
 pub use self::error::AdminError;
 use crate::auth::RequireAdmin;
 use crate::state::AppState;
 
-/// The routes of the `system` service, relative to `/api/v2/system`.
+/// Where the `system` service is mounted.
+pub const PREFIX: &str = "/api/v2/system";
+
+/// The routes of the `system` service, at [`PREFIX`] (the app merges it).
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/", get(resources))
-        .route(
-            "/admin/session",
-            post(session::login)
-                .get(session::current)
-                .delete(session::logout),
-        )
-        .route("/service", get(service::list).post(service::create))
-        .route("/service/_test", post(service::test))
-        .route(
-            "/service/{key}",
-            get(service::get_one)
-                .put(service::replace)
-                .patch(service::update)
-                .delete(service::delete),
-        )
-        .route("/service/{key}/_refresh", post(service::refresh))
-        .route("/service/{key}/next_steps", get(guide::next_steps))
-        .route("/service/{key}/_quickstart", post(guide::quickstart))
-        .route("/role", get(role::list).post(role::create))
-        .route(
-            "/role/{key}",
-            get(role::get_one)
-                .put(role::replace)
-                .patch(role::update)
-                .delete(role::delete),
-        )
-        .route("/app", get(app::list).post(app::create))
-        .route(
-            "/app/{key}",
-            get(app::get_one)
-                .put(app::replace)
-                .patch(app::update)
-                .delete(app::delete),
-        )
-        .route("/app/{key}/rotate", post(app::rotate))
-        // `/admin/session` above is a fixed path, so it wins over `{key}`
+    parts().0
+}
+
+/// The admin API's OpenAPI document, with the paths of [`router`].
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    parts().1
+}
+
+/// The router and its document, from one list. Each route is added with
+/// utoipa-axum's `routes!`, which takes the method and path from the
+/// handler's `#[utoipa::path]` and adds the same operation to the document:
+/// a handler without one does not compile into `routes!`, and there is no
+/// other way in (no `.route(` here; a test checks that too). So the router
+/// cannot have a route the document lacks, nor the document a path or
+/// method the router does not answer. A hand-kept table beside `Router`
+/// (which cannot list its routes) would drift the day someone edits one and
+/// not the other.
+pub fn parts() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let system = OpenApiRouter::new()
+        .routes(routes!(resources))
+        .routes(routes!(doc::document))
+        // `/admin/session` is a fixed path, so it wins over `/admin/{key}`
         // (and no admin's key is "session": emails hold an '@').
-        .route("/admin", get(admins::list).post(admins::create))
-        .route(
-            "/admin/{key}",
-            get(admins::get_one)
-                .patch(admins::update)
-                .delete(admins::delete),
-        )
-        .route("/audit", get(audit::list))
-        // Must come last: it applies to the routes registered before it.
-        .method_not_allowed_fallback(crate::error::method_not_allowed)
+        .routes(routes!(session::login, session::current, session::logout))
+        .routes(routes!(service::list, service::create))
+        .routes(routes!(service::test))
+        .routes(routes!(
+            service::get_one,
+            service::replace,
+            service::update,
+            service::delete
+        ))
+        .routes(routes!(service::refresh))
+        .routes(routes!(guide::next_steps))
+        .routes(routes!(guide::quickstart))
+        .routes(routes!(role::list, role::create))
+        .routes(routes!(
+            role::get_one,
+            role::replace,
+            role::update,
+            role::delete
+        ))
+        .routes(routes!(app::list, app::create))
+        .routes(routes!(
+            app::get_one,
+            app::replace,
+            app::update,
+            app::delete
+        ))
+        .routes(routes!(app::rotate))
+        .routes(routes!(admins::list, admins::create))
+        .routes(routes!(admins::get_one, admins::update, admins::delete))
+        .routes(routes!(audit::list));
+    let (router, api) = OpenApiRouter::with_openapi(doc::ApiDoc::openapi())
+        .nest(PREFIX, system)
+        .split_for_parts();
+    // Must come last: it applies to the routes registered before it.
+    (
+        router.method_not_allowed_fallback(crate::error::method_not_allowed),
+        api,
+    )
 }
 
 /// Starts the transaction of an admin change. On SQLite it takes the write
@@ -96,6 +116,19 @@ pub async fn begin_change(db: &DatabaseConnection) -> Result<DatabaseTransaction
 }
 
 /// `GET /api/v2/system`: what the system service offers, DreamFactory-style.
+#[utoipa::path(
+    get,
+    path = "",
+    tag = "system",
+    operation_id = "resources",
+    summary = "What the system service offers",
+    description = "The resources under /api/v2/system, DreamFactory-style.",
+    responses(
+        (status = 200, description = "The resources of the system service", body = d::Resources),
+        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
+        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope)
+    )
+)]
 async fn resources(_admin: RequireAdmin) -> axum::Json<Value> {
     axum::Json(json!({
         "resource": [
@@ -107,4 +140,44 @@ async fn resources(_admin: RequireAdmin) -> axum::Json<Value> {
             { "name": "audit" },
         ]
     }))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    /// The router has no route the document lacks only while every route
+    /// enters through `routes!` (see [`super::parts`]): a plain axum
+    /// `.route(`, `.route_service(` or `.nest_service(` here would add one
+    /// that nobody documents. The other direction, and that each documented
+    /// operation reaches its handler, is checked on a running server
+    /// (tests/docs.rs).
+    #[test]
+    fn every_route_enters_through_routes() {
+        let source = include_str!("mod.rs");
+        let start = source.find("pub fn parts()").unwrap();
+        let end = start + source[start..].find("\n}\n").unwrap();
+        let body = &source[start..end];
+        for plain in [".route(", ".route_service(", ".nest_service(", ".merge("] {
+            assert!(!body.contains(plain), "{plain} in admin::parts");
+        }
+        assert_eq!(body.matches(".nest(").count(), 1, "{body}");
+    }
+
+    #[test]
+    fn the_document_is_3_1_with_both_schemes_and_unique_operation_ids() {
+        let api = super::openapi();
+        let doc: serde_json::Value = serde_json::from_str(&api.to_json().unwrap()).unwrap();
+        assert_eq!(doc["openapi"], "3.1.0");
+        let schemes = &doc["components"]["securitySchemes"];
+        assert_eq!(schemes["session"]["type"], "http");
+        assert_eq!(schemes["api_key"]["in"], "header");
+        let mut ids = std::collections::BTreeSet::new();
+        for item in doc["paths"].as_object().unwrap().values() {
+            for op in item.as_object().unwrap().values() {
+                let id = op["operationId"].as_str().unwrap().to_owned();
+                assert!(ids.insert(id.clone()), "{id} twice");
+            }
+        }
+        assert_eq!(ids.len(), 34);
+    }
 }

@@ -1,5 +1,6 @@
 //! `/admin/session`: log in (issue a JWT), inspect, log out (revoke it).
 
+use crate::admin::doc as d;
 use axum::Json;
 use axum::extract::State;
 use entity::admin;
@@ -30,6 +31,24 @@ pub fn normalize_email(email: &str) -> String {
 
 /// Throttle first (a refused attempt costs no query and no password check),
 /// then one bounded password check whether or not the email exists.
+#[utoipa::path(
+    post,
+    path = "/admin/session",
+    tag = "session",
+    operation_id = "session_login",
+    summary = "Log in",
+    description = "Checks the email and password and issues a session token (a JWT) to send as `Authorization: Bearer <session_token>`. Failed attempts are throttled per address and per email (429 with Retry-After).",
+    request_body(content = d::LoginBody, content_type = "application/json"),
+    security(()),
+    responses(
+        (status = 200, description = "Logged in: send session_token as a bearer token", body = d::LoginAnswer),
+        (status = 400, description = "Invalid request: the message names the field at fault", body = d::ErrorEnvelope),
+        (status = 401, description = "Wrong email or password (the same answer for both)", body = d::ErrorEnvelope),
+        (status = 429, description = "Too many attempts: wait the seconds in Retry-After", body = d::ErrorEnvelope),
+        (status = 503, description = "The server is busy checking passwords: retry after Retry-After", body = d::ErrorEnvelope),
+        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = d::ErrorEnvelope)
+    )
+)]
 pub async fn login(
     State(state): State<AppState>,
     PeerIp(peer): PeerIp,
@@ -86,6 +105,19 @@ pub async fn login(
 }
 
 /// Who the token belongs to and until when: lets a client check a stored token.
+#[utoipa::path(
+    get,
+    path = "/admin/session",
+    tag = "session",
+    operation_id = "session_current",
+    summary = "The current session",
+    description = "Who the token belongs to and until when: lets a client check a stored token.",
+    responses(
+        (status = 200, description = "The session's admin and expiry", body = d::SessionAnswer),
+        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
+        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope)
+    )
+)]
 pub async fn current(RequireAdmin(session): RequireAdmin) -> ApiResult<Json<Value>> {
     let AdminSession {
         id,
@@ -101,6 +133,19 @@ pub async fn current(RequireAdmin(session): RequireAdmin) -> ApiResult<Json<Valu
     })))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/admin/session",
+    tag = "session",
+    operation_id = "session_logout",
+    summary = "Log out",
+    description = "Revokes the session's token: it is refused from the next request on.",
+    responses(
+        (status = 200, description = "The session is revoked", body = d::Success),
+        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
+        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope)
+    )
+)]
 pub async fn logout(
     State(state): State<AppState>,
     RequireAdmin(session): RequireAdmin,

@@ -11,6 +11,7 @@
 pub mod spec;
 pub mod store;
 
+use crate::admin::doc as d;
 use std::collections::HashMap;
 
 use axum::Json;
@@ -30,6 +31,19 @@ use crate::error::ApiResult;
 use crate::extract::AppJson;
 use crate::state::AppState;
 
+#[utoipa::path(
+    get,
+    path = "/app",
+    tag = "app",
+    operation_id = "app_list",
+    summary = "List apps",
+    description = "Every app with its role's name; never a key.",
+    responses(
+        (status = 200, description = "All apps (never their keys)", body = d::AppList),
+        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
+        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope)
+    )
+)]
 pub async fn list(State(state): State<AppState>, _admin: RequireAdmin) -> ApiResult<Json<Value>> {
     let rows = app::Entity::find()
         .order_by_asc(app::Column::Id)
@@ -55,6 +69,23 @@ pub async fn list(State(state): State<AppState>, _admin: RequireAdmin) -> ApiRes
 
 /// One object in → one object out; `{"resource":[…]}` in → `{"resource":[…]}`
 /// out. Each created app carries its `api_key`: the only time it is shown.
+#[utoipa::path(
+    post,
+    path = "/app",
+    tag = "app",
+    operation_id = "app_create",
+    summary = "Create apps",
+    description = "One app in, one out; `{\"resource\":[…]}` in, `{\"resource\":[…]}` out (all or none). Each answer carries its `api_key`: the only time it is shown.",
+    request_body(content = d::AppCreate, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Created; each key is shown this once", body = d::AppCreated),
+        (status = 400, description = "Invalid request: the message names the field at fault", body = d::ErrorEnvelope),
+        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
+        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
+        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope),
+        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = d::ErrorEnvelope)
+    )
+)]
 pub async fn create(
     State(state): State<AppState>,
     RequireAdmin(admin): RequireAdmin,
@@ -82,6 +113,21 @@ pub async fn create(
     Ok(created(issued.iter().map(Issued::render).collect(), batch))
 }
 
+#[utoipa::path(
+    get,
+    path = "/app/{key}",
+    tag = "app",
+    operation_id = "app_get_one",
+    summary = "Get an app",
+    description = "By id or name.",
+    params(("key" = String, Path, description = "The app's id or name")),
+    responses(
+        (status = 200, description = "OK", body = d::AppAnswer),
+        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
+        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
+        (status = 404, description = "Nothing with this id or name", body = d::ErrorEnvelope)
+    )
+)]
 pub async fn get_one(
     State(state): State<AppState>,
     _admin: RequireAdmin,
@@ -93,6 +139,25 @@ pub async fn get_one(
 }
 
 /// PUT: see [`spec_for_edit`].
+#[utoipa::path(
+    put,
+    path = "/app/{key}",
+    tag = "app",
+    operation_id = "app_replace",
+    summary = "Replace an app",
+    description = "The body is the whole app.",
+    params(("key" = String, Path, description = "The app's id or name")),
+    request_body(content = d::AppBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Replaced", body = d::AppAnswer),
+        (status = 400, description = "Invalid request: the message names the field at fault", body = d::ErrorEnvelope),
+        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
+        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
+        (status = 404, description = "Nothing with this id or name", body = d::ErrorEnvelope),
+        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope),
+        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = d::ErrorEnvelope)
+    )
+)]
 pub async fn replace(
     State(state): State<AppState>,
     RequireAdmin(admin): RequireAdmin,
@@ -104,6 +169,25 @@ pub async fn replace(
 
 /// PATCH: see [`spec_for_edit`]. `is_active: false` refuses the key from the
 /// next request on; `true` lets it in again.
+#[utoipa::path(
+    patch,
+    path = "/app/{key}",
+    tag = "app",
+    operation_id = "app_update",
+    summary = "Update an app",
+    description = "The fields sent replace the stored ones; `\"role\": null` removes the role; `is_active: false` refuses the key from the next request on.",
+    params(("key" = String, Path, description = "The app's id or name")),
+    request_body(content = d::AppBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Updated", body = d::AppAnswer),
+        (status = 400, description = "Invalid request: the message names the field at fault", body = d::ErrorEnvelope),
+        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
+        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
+        (status = 404, description = "Nothing with this id or name", body = d::ErrorEnvelope),
+        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope),
+        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = d::ErrorEnvelope)
+    )
+)]
 pub async fn update(
     State(state): State<AppState>,
     RequireAdmin(admin): RequireAdmin,
@@ -127,6 +211,21 @@ async fn edit(
 
 /// `POST /app/{id}/rotate`: a new key, returned once; the old one is refused
 /// from the next request on.
+#[utoipa::path(
+    post,
+    path = "/app/{key}/rotate",
+    tag = "app",
+    operation_id = "app_rotate",
+    summary = "Issue a new key",
+    description = "The new key is shown this once; the old one is refused from the next request on.",
+    params(("key" = String, Path, description = "The app's id or name")),
+    responses(
+        (status = 200, description = "A new key, shown this once; the old one is refused from now on", body = d::AppWithKey),
+        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
+        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
+        (status = 404, description = "Nothing with this id or name", body = d::ErrorEnvelope)
+    )
+)]
 pub async fn rotate(
     State(state): State<AppState>,
     RequireAdmin(admin): RequireAdmin,
@@ -136,6 +235,21 @@ pub async fn rotate(
 }
 
 /// Revokes the app's key at once (the app's row goes).
+#[utoipa::path(
+    delete,
+    path = "/app/{key}",
+    tag = "app",
+    operation_id = "app_delete",
+    summary = "Delete an app",
+    description = "Its key is refused from the next request on.",
+    params(("key" = String, Path, description = "The app's id or name")),
+    responses(
+        (status = 200, description = "Deleted; its key is refused from now on", body = d::DeletedNamed),
+        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
+        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
+        (status = 404, description = "Nothing with this id or name", body = d::ErrorEnvelope)
+    )
+)]
 pub async fn delete(
     State(state): State<AppState>,
     RequireAdmin(admin): RequireAdmin,

@@ -6,6 +6,7 @@
 pub mod spec;
 pub mod store;
 
+use crate::admin::doc as d;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -19,6 +20,19 @@ use crate::error::ApiResult;
 use crate::extract::AppJson;
 use crate::state::AppState;
 
+#[utoipa::path(
+    get,
+    path = "/role",
+    tag = "role",
+    operation_id = "role_list",
+    summary = "List roles",
+    description = "Every role with its access rules.",
+    responses(
+        (status = 200, description = "All roles with their rules", body = d::RoleList),
+        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
+        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope)
+    )
+)]
 pub async fn list(State(state): State<AppState>, _admin: RequireAdmin) -> ApiResult<Json<Value>> {
     let roles = store::list(&state.system).await?;
     Ok(Json(json!({
@@ -27,6 +41,23 @@ pub async fn list(State(state): State<AppState>, _admin: RequireAdmin) -> ApiRes
 }
 
 /// One object in → one object out; `{"resource":[…]}` in → `{"resource":[…]}` out.
+#[utoipa::path(
+    post,
+    path = "/role",
+    tag = "role",
+    operation_id = "role_create",
+    summary = "Create roles",
+    description = "One role in, one out; `{\"resource\":[…]}` in, `{\"resource\":[…]}` out (all or none). Rules are checked against the running services.",
+    request_body(content = d::RoleCreate, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Created", body = d::RoleCreated),
+        (status = 400, description = "Invalid request: the message names the field at fault", body = d::ErrorEnvelope),
+        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
+        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
+        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope),
+        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = d::ErrorEnvelope)
+    )
+)]
 pub async fn create(
     State(state): State<AppState>,
     RequireAdmin(admin): RequireAdmin,
@@ -55,6 +86,21 @@ pub async fn create(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/role/{key}",
+    tag = "role",
+    operation_id = "role_get_one",
+    summary = "Get a role",
+    description = "By id or name, with its rules.",
+    params(("key" = String, Path, description = "The role's id or name")),
+    responses(
+        (status = 200, description = "OK", body = d::RoleAnswer),
+        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
+        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
+        (status = 404, description = "Nothing with this id or name", body = d::ErrorEnvelope)
+    )
+)]
 pub async fn get_one(
     State(state): State<AppState>,
     _admin: RequireAdmin,
@@ -66,6 +112,25 @@ pub async fn get_one(
 }
 
 /// PUT: the body is the whole role (see [`Edit::Replace`]).
+#[utoipa::path(
+    put,
+    path = "/role/{key}",
+    tag = "role",
+    operation_id = "role_replace",
+    summary = "Replace a role",
+    description = "The body is the whole role.",
+    params(("key" = String, Path, description = "The role's id or name")),
+    request_body(content = d::RoleBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Replaced", body = d::RoleAnswer),
+        (status = 400, description = "Invalid request: the message names the field at fault", body = d::ErrorEnvelope),
+        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
+        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
+        (status = 404, description = "Nothing with this id or name", body = d::ErrorEnvelope),
+        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope),
+        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = d::ErrorEnvelope)
+    )
+)]
 pub async fn replace(
     State(state): State<AppState>,
     RequireAdmin(admin): RequireAdmin,
@@ -76,6 +141,25 @@ pub async fn replace(
 }
 
 /// PATCH: the fields sent replace the stored ones; `access` as a whole.
+#[utoipa::path(
+    patch,
+    path = "/role/{key}",
+    tag = "role",
+    operation_id = "role_update",
+    summary = "Update a role",
+    description = "The fields sent replace the stored ones; `access` as a whole.",
+    params(("key" = String, Path, description = "The role's id or name")),
+    request_body(content = d::RoleBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Updated", body = d::RoleAnswer),
+        (status = 400, description = "Invalid request: the message names the field at fault", body = d::ErrorEnvelope),
+        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
+        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
+        (status = 404, description = "Nothing with this id or name", body = d::ErrorEnvelope),
+        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope),
+        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = d::ErrorEnvelope)
+    )
+)]
 pub async fn update(
     State(state): State<AppState>,
     RequireAdmin(admin): RequireAdmin,
@@ -102,6 +186,21 @@ async fn edit(
 }
 
 /// Its apps stay, without a role.
+#[utoipa::path(
+    delete,
+    path = "/role/{key}",
+    tag = "role",
+    operation_id = "role_delete",
+    summary = "Delete a role",
+    description = "Its apps stay, without a role.",
+    params(("key" = String, Path, description = "The role's id or name")),
+    responses(
+        (status = 200, description = "Deleted; its apps stay, without a role", body = d::DeletedNamed),
+        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
+        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
+        (status = 404, description = "Nothing with this id or name", body = d::ErrorEnvelope)
+    )
+)]
 pub async fn delete(
     State(state): State<AppState>,
     RequireAdmin(admin): RequireAdmin,

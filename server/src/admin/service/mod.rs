@@ -6,6 +6,7 @@ pub mod open;
 pub mod spec;
 pub mod store;
 
+use crate::admin::doc as d;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -22,6 +23,19 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::AppJson;
 use crate::state::AppState;
 
+#[utoipa::path(
+    get,
+    path = "/service",
+    tag = "service",
+    operation_id = "service_list",
+    summary = "List services",
+    description = "Every service, active or not. Configs never carry the password.",
+    responses(
+        (status = 200, description = "All services", body = d::ServiceList),
+        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
+        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope)
+    )
+)]
 pub async fn list(State(state): State<AppState>, _admin: RequireAdmin) -> ApiResult<Json<Value>> {
     let rows = service::Entity::find()
         .order_by_asc(service::Column::Id)
@@ -34,6 +48,23 @@ pub async fn list(State(state): State<AppState>, _admin: RequireAdmin) -> ApiRes
 }
 
 /// One object in → one object out; `{"resource":[…]}` in → `{"resource":[…]}` out.
+#[utoipa::path(
+    post,
+    path = "/service",
+    tag = "service",
+    operation_id = "service_create",
+    summary = "Create services",
+    description = "One service in, one out; `{\"resource\":[…]}` in, `{\"resource\":[…]}` out (all or none). An active service is opened and its schema read before the answer.",
+    request_body(content = d::ServiceCreate, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Created (and opened if active)", body = d::ServiceCreated),
+        (status = 400, description = "Invalid request: the message names the field at fault", body = d::ErrorEnvelope),
+        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
+        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
+        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope),
+        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = d::ErrorEnvelope)
+    )
+)]
 pub async fn create(
     State(state): State<AppState>,
     RequireAdmin(admin): RequireAdmin,
@@ -74,6 +105,21 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(body)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/service/{key}",
+    tag = "service",
+    operation_id = "service_get_one",
+    summary = "Get a service",
+    description = "By id or name.",
+    params(("key" = String, Path, description = "The service's id or name")),
+    responses(
+        (status = 200, description = "OK", body = d::ServiceAnswer),
+        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
+        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
+        (status = 404, description = "Nothing with this id or name", body = d::ErrorEnvelope)
+    )
+)]
 pub async fn get_one(
     State(state): State<AppState>,
     _admin: RequireAdmin,
@@ -84,6 +130,25 @@ pub async fn get_one(
 }
 
 /// PUT: see [`Edit::Replace`].
+#[utoipa::path(
+    put,
+    path = "/service/{key}",
+    tag = "service",
+    operation_id = "service_replace",
+    summary = "Replace a service",
+    description = "The body is the whole service; a config without `password` keeps the stored one.",
+    params(("key" = String, Path, description = "The service's id or name")),
+    request_body(content = d::ServiceBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Replaced", body = d::ServiceAnswer),
+        (status = 400, description = "Invalid request: the message names the field at fault", body = d::ErrorEnvelope),
+        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
+        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
+        (status = 404, description = "Nothing with this id or name", body = d::ErrorEnvelope),
+        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope),
+        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = d::ErrorEnvelope)
+    )
+)]
 pub async fn replace(
     State(state): State<AppState>,
     RequireAdmin(admin): RequireAdmin,
@@ -94,6 +159,25 @@ pub async fn replace(
 }
 
 /// PATCH: see [`Edit::Merge`].
+#[utoipa::path(
+    patch,
+    path = "/service/{key}",
+    tag = "service",
+    operation_id = "service_update",
+    summary = "Update a service",
+    description = "The fields sent replace the stored ones; `config` keys are merged.",
+    params(("key" = String, Path, description = "The service's id or name")),
+    request_body(content = d::ServiceBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Updated", body = d::ServiceAnswer),
+        (status = 400, description = "Invalid request: the message names the field at fault", body = d::ErrorEnvelope),
+        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
+        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
+        (status = 404, description = "Nothing with this id or name", body = d::ErrorEnvelope),
+        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope),
+        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = d::ErrorEnvelope)
+    )
+)]
 pub async fn update(
     State(state): State<AppState>,
     RequireAdmin(admin): RequireAdmin,
@@ -118,6 +202,21 @@ async fn edit(
     Ok(Json(render(&stored)))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/service/{key}",
+    tag = "service",
+    operation_id = "service_delete",
+    summary = "Delete a service",
+    description = "The service stops answering at once; roles keep their rules about it.",
+    params(("key" = String, Path, description = "The service's id or name")),
+    responses(
+        (status = 200, description = "Deleted", body = d::DeletedId),
+        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
+        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
+        (status = 404, description = "Nothing with this id or name", body = d::ErrorEnvelope)
+    )
+)]
 pub async fn delete(
     State(state): State<AppState>,
     RequireAdmin(admin): RequireAdmin,
@@ -132,6 +231,23 @@ pub async fn delete(
 /// Its sentences tell a closed port from an open one that is not a database,
 /// which makes it a port scanner: calls are limited per admin
 /// (`test_per_minute`).
+#[utoipa::path(
+    post,
+    path = "/service/_test",
+    tag = "service",
+    operation_id = "service_test",
+    summary = "Test a connection",
+    description = "Opens the database a definition describes and says how many tables it has; stores nothing. Limited per admin (`test_per_minute`).",
+    request_body(content = d::ServiceBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The database opened; nothing is stored", body = d::TestAnswer),
+        (status = 400, description = "Invalid request: the message names the field at fault", body = d::ErrorEnvelope),
+        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
+        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
+        (status = 429, description = "Too many attempts: wait the seconds in Retry-After", body = d::ErrorEnvelope),
+        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = d::ErrorEnvelope)
+    )
+)]
 pub async fn test(
     State(state): State<AppState>,
     RequireAdmin(admin): RequireAdmin,
@@ -150,6 +266,23 @@ pub async fn test(
 }
 
 /// Re-reads the database schema (after a migration of the service's database).
+#[utoipa::path(
+    post,
+    path = "/service/{key}/_refresh",
+    tag = "service",
+    operation_id = "service_refresh",
+    summary = "Re-read the schema",
+    description = "After a migration of the service's database. The service must be active.",
+    params(("key" = String, Path, description = "The service's id or name")),
+    responses(
+        (status = 200, description = "The schema is read again", body = d::RefreshAnswer),
+        (status = 400, description = "Invalid request: the message names the field at fault", body = d::ErrorEnvelope),
+        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
+        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
+        (status = 404, description = "Nothing with this id or name", body = d::ErrorEnvelope),
+        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope)
+    )
+)]
 pub async fn refresh(
     State(state): State<AppState>,
     _admin: RequireAdmin,
