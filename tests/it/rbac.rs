@@ -522,6 +522,16 @@ async fn listings_show_only_what_the_role_may_get() {
     assert_eq!(described, ["Genre"]);
     let (st, _) = as_app(&s, &key, Method::GET, "/chinook/_schema/Album", None).await;
     assert_eq!(st, StatusCode::FORBIDDEN);
+    // Nor through a list's include_schema.
+    let (st, body) = as_app(
+        &s,
+        &key,
+        Method::GET,
+        "/chinook/_table/Album?limit=1&include_schema=true",
+        None,
+    )
+    .await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{body}");
 
     let names = |body: &Value| -> Vec<String> {
         body["resource"]

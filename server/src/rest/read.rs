@@ -29,6 +29,10 @@ pub async fn list(
 /// Shared by GET and by POST with `X-HTTP-Method: GET`.
 pub async fn list_with(svc: Service, table: &str, p: Params) -> ApiResult<Response> {
     let table = svc.table(table)?;
+    // Refused before anything is read.
+    if p.flag("include_schema")? {
+        svc.plan().describe(&table.name)?;
+    }
     if let Some(ids) = p.text("ids") {
         let key = plan::key_columns(&table, p.text("id_field"))?;
         let tuples = plan::split_ids(&key, ids)?;
@@ -89,7 +93,8 @@ async fn respond(
         meta.insert("count".into(), json!(counted().await?));
     }
     if p.flag("include_schema")? {
-        meta.insert("schema".into(), describe(table));
+        // The description is `_schema/{table}`'s, so it needs that GET too.
+        meta.insert("schema".into(), describe(svc.plan().describe(&table.name)?));
     }
     // The rows arrive as JSON text and are passed through, neither parsed
     // again nor copied.
