@@ -81,12 +81,7 @@ for w in $WORKLOADS; do
       kill -0 "$pid" 2>/dev/null || { echo "$side stopped during $w:" >&2; tail -n 20 "$WORK/$side.log" >&2; exit 1; }
     done
   done
-  # A side with errors in any run has no median: errors must not look fast.
-  med() { if awk '$2 > 0 { e = 1 } END { exit !e }' "$1"; then echo ERR; else cut -d' ' -f1 "$1" | median; fi; }
-  runs() { awk '{ printf "%s%s ", $1, ($2 > 0 ? "(" $2 " errors)" : "") }' "$1"; }
-  a=$(med "$WORK/$w.A"); b=$(med "$WORK/$w.B")
-  if [ "$a" = ERR ] || [ "$b" = ERR ]; then ratio=-; failed+=" $w"; else ratio=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.3f", b / a }'); fi
-  printf '%-4s %12s %12s %7s   (%s| %s)\n' "$w" "$a" "$b" "$ratio" "$(runs "$WORK/$w.A")" "$(runs "$WORK/$w.B")"
+  ab_row "$w"
 done
 if [ -n "$failed" ]; then
   echo "errors under load (non-2xx, or GraphQL errors) in:$failed" >&2

@@ -160,3 +160,15 @@ wrk_run() {
     END { printf "%.0f %d\n", rps, bad }'
 }
 median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+
+# ab_row W: prints W's row (median req/s of A and B from $WORK/W.A and $WORK/W.B, B/A,
+# each run) and adds W to $failed when a side had errors: a side with errors in any run
+# has no median, since errors must not look fast.
+ab_row() {
+  local w=$1 a b ratio
+  med() { if awk '$2 > 0 { e = 1 } END { exit !e }' "$1"; then echo ERR; else cut -d' ' -f1 "$1" | median; fi; }
+  runs() { awk '{ printf "%s%s ", $1, ($2 > 0 ? "(" $2 " errors)" : "") }' "$1"; }
+  a=$(med "$WORK/$w.A"); b=$(med "$WORK/$w.B")
+  if [ "$a" = ERR ] || [ "$b" = ERR ]; then ratio=-; failed+=" $w"; else ratio=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.3f", b / a }'); fi
+  printf '%-4s %12s %12s %7s   (%s| %s)\n' "$w" "$a" "$b" "$ratio" "$(runs "$WORK/$w.A")" "$(runs "$WORK/$w.B")"
+}

@@ -62,10 +62,6 @@ for w in $WORKLOADS; do
       wrk_run -H "$(header $side)" "${extra[@]}" "http://127.0.0.1:$PORT$(wl_path "$w")" >>"$WORK/$w.$side"
     done
   done
-  med() { if awk '$2 > 0 { e = 1 } END { exit !e }' "$1"; then echo ERR; else cut -d' ' -f1 "$1" | median; fi; }
-  runs() { awk '{ printf "%s%s ", $1, ($2 > 0 ? "(" $2 " errors)" : "") }' "$1"; }
-  a=$(med "$WORK/$w.A"); b=$(med "$WORK/$w.B")
-  if [ "$a" = ERR ] || [ "$b" = ERR ]; then ratio=-; failed+=" $w"; else ratio=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.3f", b / a }'); fi
-  printf '%-4s %12s %12s %7s   (%s| %s)\n' "$w" "$a" "$b" "$ratio" "$(runs "$WORK/$w.A")" "$(runs "$WORK/$w.B")"
+  ab_row "$w"
 done
 [ -z "$failed" ] || { echo "errors under load in:$failed" >&2; tail -n 5 "$WORK/S.log" >&2; exit 1; }

@@ -14,8 +14,8 @@ use crate::admin::doc as d;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use entity::{app, role, role_access};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use entity::{app, role};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 
 use super::app::spec as app_spec;
@@ -134,31 +134,26 @@ async fn runtime(
     })
 }
 
-/// Roles with at least one rule on `service`, and the apps that have one of them.
-async fn reaching<C: ConnectionTrait>(
-    db: &C,
+/// The roles that reach `service` (the policy snapshot's answer, the one
+/// `GET /api/v2` lists services by), and the active apps that have one.
+async fn reaching(
+    state: &AppState,
     service: &str,
 ) -> Result<(Vec<role::Model>, Vec<app::Model>), AdminError> {
-    let role_ids: Vec<i32> = role_access::Entity::find()
-        .filter(role_access::Column::Service.eq(service))
-        .all(db)
+    let policies = state.policies.current();
+    let roles: Vec<role::Model> = role::Entity::find()
+        .order_by_asc(role::Column::Id)
+        .all(&state.system)
         .await?
         .into_iter()
-        .filter(|r| r.verbs.contains('"'))
-        .map(|r| r.role_id)
+        .filter(|r| policies.reaches(r.id, service))
         .collect();
-    let roles = role::Entity::find()
-        .filter(role::Column::Id.is_in(role_ids.clone()))
-        .filter(role::Column::IsActive.eq(true))
-        .order_by_asc(role::Column::Id)
-        .all(db)
-        .await?;
     let ids: Vec<i32> = roles.iter().map(|r| r.id).collect();
     let apps = app::Entity::find()
         .filter(app::Column::RoleId.is_in(ids))
         .filter(app::Column::IsActive.eq(true))
         .order_by_asc(app::Column::Id)
-        .all(db)
+        .all(&state.system)
         .await?;
     Ok((roles, apps))
 }
@@ -206,7 +201,7 @@ pub async fn next_steps(
     let runtime = runtime(&state, &key).await?;
     let svc = runtime.name.clone();
     let base = base_url(&headers);
-    let (roles, apps) = reaching(&state.system, &svc).await?;
+    let (roles, apps) = reaching(&state, &svc).await?;
 
     let role_name = roles
         .first()
