@@ -190,3 +190,19 @@ fn the_rows_a_write_by_condition_matches_are_locked_where_rows_can_be() {
     // another writer committed is refused (busy), never run on stale rows.
     assert!(!text(Backend::Sqlite).contains("FOR UPDATE"));
 }
+
+#[test]
+fn text_past_its_declared_length_is_refused_on_every_backend() {
+    for backend in [Backend::Sqlite, Backend::Postgres, Backend::MySql] {
+        let artist = table_of(backend, "Artist");
+        let fits = record(json!({ "Name": "é".repeat(120) }));
+        assert!(plan::typed_fields(&artist, &fits, backend).is_ok());
+        let long = record(json!({ "Name": "é".repeat(121) }));
+        let refused = plan::typed_fields(&artist, &long, backend);
+        assert!(
+            matches!(&refused, Err(RecordError::Invalid(m))
+                if m.contains("'Name' holds at most 120 characters") && m.contains("got 121")),
+            "{backend:?}: {refused:?}"
+        );
+    }
+}

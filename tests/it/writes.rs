@@ -666,3 +666,46 @@ async fn writes_through_x_http_method() {
     assert_eq!(st, StatusCode::BAD_REQUEST);
     assert_eq!(s.count("InvoiceLine").await, 2239);
 }
+
+/// SQLite stores text past a declared `NVARCHAR(n)`; PostgreSQL and MariaDB
+/// refuse it. Every backend answers the same 400, naming the column and its
+/// length, whether by REST or GraphQL, and nothing is written (the API docs
+/// promise `maxLength` on reads, found by schemathesis).
+#[tokio::test]
+async fn text_past_its_declared_length_is_refused_alike_everywhere() {
+    let Some(s) = crate::start().await else {
+        return;
+    };
+    let before = s.snapshot().await;
+    let long = "x".repeat(121);
+    let attempts = [
+        s.post("/chinook/_table/Artist", json!({"Name": long}))
+            .await,
+        s.patch("/chinook/_table/Artist/1", json!({"Name": long}))
+            .await,
+        s.put("/chinook/_table/Artist/1", json!({"Name": long}))
+            .await,
+        s.post(
+            "/chinook/_table/Artist",
+            json!({"resource": [{"Name": "fits"}, {"Name": long}]}),
+        )
+        .await,
+    ];
+    for (i, (st, body)) in attempts.iter().enumerate() {
+        assert_eq!(*st, StatusCode::BAD_REQUEST, "attempt {i}: {body}");
+        let msg = body.to_string();
+        assert!(
+            msg.contains("holds at most 120 characters") && msg.contains("got 121"),
+            "attempt {i}: {body}"
+        );
+    }
+    assert_eq!(
+        s.snapshot().await,
+        before,
+        "a refused write changed the data"
+    );
+    let (st, body) = s
+        .post("/chinook/_table/Artist", json!({"Name": "é".repeat(120)}))
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "120 characters fit: {body}");
+}

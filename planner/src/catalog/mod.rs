@@ -98,6 +98,35 @@ pub struct Column {
     pub cast: Option<String>,
 }
 
+impl Column {
+    /// The `160` of a declared `VARCHAR(160)`: the most characters a text
+    /// column holds. SQLite keeps longer text anyway, so writes check it
+    /// themselves (`plan::write::typed_fields`); the API docs promise it as
+    /// `maxLength`, and both must read the same number.
+    pub fn max_length(&self) -> Option<usize> {
+        if !self.json_type.is_text() {
+            return None;
+        }
+        let upper = self.db_type.to_ascii_uppercase();
+        let textual = [
+            "CHAR",
+            "VARCHAR",
+            "NVARCHAR",
+            "NCHAR",
+            "CHARACTER",
+            "VARYING",
+        ]
+        .iter()
+        .any(|k| upper.contains(k));
+        if !textual {
+            return None;
+        }
+        let open = upper.find('(')?;
+        let close = upper[open..].find(')')? + open;
+        upper[open + 1..close].trim().parse().ok()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ForeignKey {
     /// Columns of this table, in constraint order.
@@ -189,5 +218,34 @@ impl Catalog {
 
     pub fn table(&self, name: &str) -> Option<&Arc<Table>> {
         self.tables.get(name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn col(db_type: &str, json_type: JsonType) -> Column {
+        Column {
+            name: "c".into(),
+            db_type: db_type.into(),
+            json_type,
+            nullable: true,
+            default: None,
+            is_primary_key: false,
+            auto_increment: false,
+            cast: None,
+        }
+    }
+
+    #[test]
+    fn max_length_only_of_declared_text() {
+        let text = |t: &str| col(t, JsonType::String).max_length();
+        assert_eq!(text("NVARCHAR(160)"), Some(160));
+        assert_eq!(text("character varying(12)"), Some(12));
+        assert_eq!(text("TEXT"), None);
+        assert_eq!(text("VARCHAR"), None);
+        assert_eq!(col("NUMERIC(10,2)", JsonType::Decimal).max_length(), None);
+        assert_eq!(col("CHAR(2)", JsonType::Integer).max_length(), None);
     }
 }

@@ -10,7 +10,7 @@ use serde_json::{Map, Value as Json};
 
 use super::{Cond, PlanError, ReadPlan, invalid, split_id};
 use crate::Backend;
-use crate::catalog::Table;
+use crate::catalog::{Column, Table};
 use crate::value;
 
 /// A record as JSON, by column name (a body's record, or a written row's key).
@@ -179,9 +179,28 @@ pub fn typed_fields(table: &Table, rec: &Record, backend: Backend) -> Result<Set
         };
         let val =
             value::to_sql(col, v, backend).map_err(|e| RecordError::Invalid(format!("{e}.")))?;
+        check_length(col, &val)?;
         out.push((name.clone(), val));
     }
     Ok(out)
+}
+
+/// SQLite keeps text longer than a column's declared `VARCHAR(n)`, while
+/// PostgreSQL and MariaDB refuse it: checking here gives every backend the
+/// same answer, and keeps the `maxLength` the API docs promise true of what
+/// was written through us.
+fn check_length(col: &Column, val: &Value) -> Result<(), RecordError> {
+    let (Some(max), Value::String(Some(s))) = (col.max_length(), val) else {
+        return Ok(());
+    };
+    let len = s.chars().count();
+    if len > max {
+        return Err(RecordError::Invalid(format!(
+            "field '{}' holds at most {max} characters (it is declared {}), got {len}.",
+            col.name, col.db_type
+        )));
+    }
+    Ok(())
 }
 
 /// The SET list of a PATCH (the given fields) or a PUT (every non-key field:

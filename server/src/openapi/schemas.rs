@@ -96,28 +96,6 @@ fn typed(t: Type, nullable: bool) -> SchemaType {
     }
 }
 
-/// The `VARCHAR(160)` in a declared type: the most characters a text column
-/// holds, where the database declares it.
-fn max_length(db_type: &str) -> Option<usize> {
-    let upper = db_type.to_ascii_uppercase();
-    let textual = [
-        "CHAR",
-        "VARCHAR",
-        "NVARCHAR",
-        "NCHAR",
-        "CHARACTER",
-        "VARYING",
-    ]
-    .iter()
-    .any(|k| upper.contains(k));
-    if !textual {
-        return None;
-    }
-    let open = upper.find('(')?;
-    let close = upper[open..].find(')')? + open;
-    upper[open + 1..close].trim().parse().ok()
-}
-
 /// A column's value as JSON carries it (docs/types.md).
 pub fn column_schema(c: &Column) -> Object {
     let n = c.nullable;
@@ -144,7 +122,7 @@ pub fn column_schema(c: &Column) -> Object {
         JsonType::Boolean => ObjectBuilder::new().schema_type(typed(Type::Boolean, n)),
         JsonType::String => ObjectBuilder::new()
             .schema_type(typed(Type::String, n))
-            .max_length(max_length(&c.db_type)),
+            .max_length(c.max_length()),
         JsonType::Date => ObjectBuilder::new()
             .schema_type(typed(Type::String, n))
             .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date))),
@@ -376,15 +354,6 @@ pub fn shared() -> Vec<(&'static str, Schema)> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn max_length_only_of_declared_text() {
-        assert_eq!(max_length("NVARCHAR(160)"), Some(160));
-        assert_eq!(max_length("character varying(12)"), Some(12));
-        assert_eq!(max_length("NUMERIC(10,2)"), None);
-        assert_eq!(max_length("TEXT"), None);
-        assert_eq!(max_length("VARCHAR"), None);
-    }
 
     #[test]
     fn names_never_collide() {
