@@ -111,6 +111,7 @@ pub async fn setup(
          \x20  curl -H \"Authorization: Bearer $TOKEN\" '{base}/chinook/_table/Track?filter=GenreId%3D1%20and%20Milliseconds%3E300000&fields=Name,Milliseconds&limit=5'\n\
          \x20  curl -H \"Authorization: Bearer $TOKEN\" '{base}/chinook/_schema/Album'\n\
          3. {reader}\
+         4. Browse the API docs: http://{addr}/docs (Authorize with the API key, or run the login there)\n\
          The demo data is a copy at {}; delete it to start over.\n",
         login.lines(&base),
         path.display()

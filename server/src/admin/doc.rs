@@ -68,8 +68,10 @@ impl Modify for Security {
                     .build(),
             ),
         );
+        // Named as the service documents name theirs, so that a key typed
+        // into the docs page's Authorize on one document is used on the others.
         components.add_security_scheme(
-            "api_key",
+            "api_key_header",
             SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
                 "X-Api-Key",
                 "An app's key: it reaches data services only; the admin API answers it 403.",

@@ -170,7 +170,7 @@ mod tests {
         assert_eq!(doc["openapi"], "3.1.0");
         let schemes = &doc["components"]["securitySchemes"];
         assert_eq!(schemes["session"]["type"], "http");
-        assert_eq!(schemes["api_key"]["in"], "header");
+        assert_eq!(schemes["api_key_header"]["in"], "header");
         let mut ids = std::collections::BTreeSet::new();
         for item in doc["paths"].as_object().unwrap().values() {
             for op in item.as_object().unwrap().values() {
