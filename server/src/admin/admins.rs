@@ -69,8 +69,8 @@ async fn find<C: ConnectionTrait>(db: &C, key: &str) -> Result<admin::Model, Adm
     description = "Never a password hash.",
     responses(
         (status = 200, description = "All admins", body = d::AdminList),
-        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
-        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope)
+        (status = 401, response = d::NoSession),
+        (status = 403, response = d::KeyRefused)
     )
 )]
 pub async fn list(State(state): State<AppState>, _admin: RequireAdmin) -> ApiResult<Json<Value>> {
@@ -94,9 +94,9 @@ pub async fn list(State(state): State<AppState>, _admin: RequireAdmin) -> ApiRes
     params(("key" = String, Path, description = "The admin's id or email")),
     responses(
         (status = 200, description = "OK", body = d::AdminAnswer),
-        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
-        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
-        (status = 404, description = "Nothing with this id or name", body = d::ErrorEnvelope)
+        (status = 401, response = d::NoSession),
+        (status = 403, response = d::KeyRefused),
+        (status = 404, response = d::NotFound)
     )
 )]
 pub async fn get_one(
@@ -118,11 +118,11 @@ pub async fn get_one(
     request_body(content = d::AdminBody, content_type = "application/json"),
     responses(
         (status = 201, description = "Created", body = d::AdminAnswer),
-        (status = 400, description = "Invalid request: the message names the field at fault", body = d::ErrorEnvelope),
-        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
-        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
-        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope),
-        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = d::ErrorEnvelope)
+        (status = 400, response = d::BadRequest),
+        (status = 401, response = d::NoSession),
+        (status = 403, response = d::KeyRefused),
+        (status = 409, response = d::Conflict),
+        (status = 415, response = d::NotJson)
     )
 )]
 pub async fn create(
@@ -170,12 +170,12 @@ pub async fn create(
     request_body(content = d::AdminBody, content_type = "application/json"),
     responses(
         (status = 200, description = "Updated; a new email ends the admin's sessions", body = d::AdminAnswer),
-        (status = 400, description = "Invalid request: the message names the field at fault", body = d::ErrorEnvelope),
-        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
-        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
-        (status = 404, description = "Nothing with this id or name", body = d::ErrorEnvelope),
-        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope),
-        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = d::ErrorEnvelope)
+        (status = 400, response = d::BadRequest),
+        (status = 401, response = d::NoSession),
+        (status = 403, response = d::KeyRefused),
+        (status = 404, response = d::NotFound),
+        (status = 409, response = d::Conflict),
+        (status = 415, response = d::NotJson)
     )
 )]
 pub async fn update(
@@ -248,10 +248,10 @@ pub async fn update(
     params(("key" = String, Path, description = "The admin's id or email")),
     responses(
         (status = 200, description = "Deleted (never the last admin: 409)", body = d::DeletedAdmin),
-        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
-        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
-        (status = 404, description = "Nothing with this id or name", body = d::ErrorEnvelope),
-        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope)
+        (status = 401, response = d::NoSession),
+        (status = 403, response = d::KeyRefused),
+        (status = 404, response = d::NotFound),
+        (status = 409, response = d::Conflict)
     )
 )]
 pub async fn delete(

@@ -133,9 +133,9 @@ fn number(name: &str, text: &str, max: u64) -> Result<u64, AdminError> {
     ),
     responses(
         (status = 200, description = "Entries, newest first", body = d::AuditList),
-        (status = 400, description = "Invalid request: the message names the field at fault", body = d::ErrorEnvelope),
-        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
-        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope)
+        (status = 400, response = d::BadRequest),
+        (status = 401, response = d::NoSession),
+        (status = 403, response = d::KeyRefused)
     )
 )]
 pub async fn list(

@@ -20,7 +20,7 @@ use axum::response::IntoResponse;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa::{Modify, OpenApi, ToResponse, ToSchema};
 
 /// The document's fixed parts; `admin::parts` adds the paths.
 #[derive(OpenApi)]
@@ -33,6 +33,10 @@ use utoipa::{Modify, OpenApi, ToSchema};
             403: keys reach the data services, never the admin API. Errors are \
             `{\"error\":{\"code\",\"message\",\"context\"}}`."
     ),
+    components(schemas(ErrorEnvelope), responses(
+        NoSession, KeyRefused, NotFound, BadRequest, NotJson, Conflict, TooManyAttempts, Busy,
+        WrongLogin
+    )),
     modifiers(&Security),
     security(("session" = [])),
     tags(
@@ -113,6 +117,48 @@ pub async fn document() -> impl IntoResponse {
 pub struct ErrorEnvelope {
     pub error: ErrorDetail,
 }
+
+// The refusals, each described once and listed by reference
+// (`components/responses`) in every operation that can answer it, as the
+// service documents list theirs.
+
+/// No session, or it expired or was revoked.
+#[derive(ToResponse)]
+#[response(description = "No session, or it expired or was revoked")]
+pub struct NoSession(pub ErrorEnvelope);
+
+/// An app's key on the admin API.
+#[derive(ToResponse)]
+#[response(description = "An API key: the admin API takes only an admin session")]
+pub struct KeyRefused(pub ErrorEnvelope);
+
+#[derive(ToResponse)]
+#[response(description = "Nothing with this id or name")]
+pub struct NotFound(pub ErrorEnvelope);
+
+#[derive(ToResponse)]
+#[response(description = "Invalid request: the message names the field at fault")]
+pub struct BadRequest(pub ErrorEnvelope);
+
+#[derive(ToResponse)]
+#[response(description = "The body is not sent as JSON (Content-Type: application/json)")]
+pub struct NotJson(pub ErrorEnvelope);
+
+#[derive(ToResponse)]
+#[response(description = "A name or email already taken, or a change that would break the system")]
+pub struct Conflict(pub ErrorEnvelope);
+
+#[derive(ToResponse)]
+#[response(description = "Too many attempts: wait the seconds in Retry-After")]
+pub struct TooManyAttempts(pub ErrorEnvelope);
+
+#[derive(ToResponse)]
+#[response(description = "The server is busy checking passwords: retry after Retry-After")]
+pub struct Busy(pub ErrorEnvelope);
+
+#[derive(ToResponse)]
+#[response(description = "Wrong email or password (the same answer for both)")]
+pub struct WrongLogin(pub ErrorEnvelope);
 
 #[derive(ToSchema)]
 pub struct ErrorDetail {
@@ -464,16 +510,9 @@ pub struct AppList {
 /// the key is shown. Send it as `X-Api-Key`.
 #[derive(ToSchema)]
 pub struct AppWithKey {
-    pub id: i32,
-    pub name: String,
-    pub description: String,
-    pub role: Option<String>,
-    pub is_active: bool,
-    pub rate_limit_per_minute: Option<i64>,
-    pub api_key_prefix: String,
+    #[serde(flatten)]
+    pub app: AppAnswer,
     pub api_key: String,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
 }
 
 #[derive(ToSchema)]

@@ -186,10 +186,10 @@ fn rules(service: &str, level: Level, components: Components) -> Value {
     params(("key" = String, Path, description = "The service's id or name")),
     responses(
         (status = 200, description = "What the service still lacks, with the calls", body = d::NextSteps),
-        (status = 400, description = "Invalid request: the message names the field at fault", body = d::ErrorEnvelope),
-        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
-        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
-        (status = 404, description = "Nothing with this id or name", body = d::ErrorEnvelope)
+        (status = 400, response = d::BadRequest),
+        (status = 401, response = d::NoSession),
+        (status = 403, response = d::KeyRefused),
+        (status = 404, response = d::NotFound)
     )
 )]
 pub async fn next_steps(
@@ -285,12 +285,12 @@ enum Components {
     request_body(content = d::QuickstartBody, content_type = "application/json"),
     responses(
         (status = 201, description = "Role and app created; the key is shown once", body = d::QuickstartAnswer),
-        (status = 400, description = "Invalid request: the message names the field at fault", body = d::ErrorEnvelope),
-        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
-        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
-        (status = 404, description = "Nothing with this id or name", body = d::ErrorEnvelope),
-        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope),
-        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = d::ErrorEnvelope)
+        (status = 400, response = d::BadRequest),
+        (status = 401, response = d::NoSession),
+        (status = 403, response = d::KeyRefused),
+        (status = 404, response = d::NotFound),
+        (status = 409, response = d::Conflict),
+        (status = 415, response = d::NotJson)
     )
 )]
 pub async fn quickstart(

@@ -125,8 +125,8 @@ pub async fn begin_change(db: &DatabaseConnection) -> Result<DatabaseTransaction
     description = "The resources under /api/v2/system, DreamFactory-style.",
     responses(
         (status = 200, description = "The resources of the system service", body = d::Resources),
-        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
-        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope)
+        (status = 401, response = d::NoSession),
+        (status = 403, response = d::KeyRefused)
     )
 )]
 async fn resources(_admin: RequireAdmin) -> axum::Json<Value> {

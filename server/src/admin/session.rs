@@ -42,11 +42,11 @@ pub fn normalize_email(email: &str) -> String {
     security(()),
     responses(
         (status = 200, description = "Logged in: send session_token as a bearer token", body = d::LoginAnswer),
-        (status = 400, description = "Invalid request: the message names the field at fault", body = d::ErrorEnvelope),
-        (status = 401, description = "Wrong email or password (the same answer for both)", body = d::ErrorEnvelope),
-        (status = 429, description = "Too many attempts: wait the seconds in Retry-After", body = d::ErrorEnvelope),
-        (status = 503, description = "The server is busy checking passwords: retry after Retry-After", body = d::ErrorEnvelope),
-        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = d::ErrorEnvelope)
+        (status = 400, response = d::BadRequest),
+        (status = 401, response = d::WrongLogin),
+        (status = 429, response = d::TooManyAttempts),
+        (status = 503, response = d::Busy),
+        (status = 415, response = d::NotJson)
     )
 )]
 pub async fn login(
@@ -114,8 +114,8 @@ pub async fn login(
     description = "Who the token belongs to and until when: lets a client check a stored token.",
     responses(
         (status = 200, description = "The session's admin and expiry", body = d::SessionAnswer),
-        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
-        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope)
+        (status = 401, response = d::NoSession),
+        (status = 403, response = d::KeyRefused)
     )
 )]
 pub async fn current(RequireAdmin(session): RequireAdmin) -> ApiResult<Json<Value>> {
@@ -142,8 +142,8 @@ pub async fn current(RequireAdmin(session): RequireAdmin) -> ApiResult<Json<Valu
     description = "Revokes the session's token: it is refused from the next request on.",
     responses(
         (status = 200, description = "The session is revoked", body = d::Success),
-        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
-        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope)
+        (status = 401, response = d::NoSession),
+        (status = 403, response = d::KeyRefused)
     )
 )]
 pub async fn logout(

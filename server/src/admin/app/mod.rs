@@ -40,8 +40,8 @@ use crate::state::AppState;
     description = "Every app with its role's name; never a key.",
     responses(
         (status = 200, description = "All apps (never their keys)", body = d::AppList),
-        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
-        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope)
+        (status = 401, response = d::NoSession),
+        (status = 403, response = d::KeyRefused)
     )
 )]
 pub async fn list(State(state): State<AppState>, _admin: RequireAdmin) -> ApiResult<Json<Value>> {
@@ -79,11 +79,11 @@ pub async fn list(State(state): State<AppState>, _admin: RequireAdmin) -> ApiRes
     request_body(content = d::AppCreate, content_type = "application/json"),
     responses(
         (status = 201, description = "Created; each key is shown this once", body = d::AppCreated),
-        (status = 400, description = "Invalid request: the message names the field at fault", body = d::ErrorEnvelope),
-        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
-        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
-        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope),
-        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = d::ErrorEnvelope)
+        (status = 400, response = d::BadRequest),
+        (status = 401, response = d::NoSession),
+        (status = 403, response = d::KeyRefused),
+        (status = 409, response = d::Conflict),
+        (status = 415, response = d::NotJson)
     )
 )]
 pub async fn create(
@@ -123,9 +123,9 @@ pub async fn create(
     params(("key" = String, Path, description = "The app's id or name")),
     responses(
         (status = 200, description = "OK", body = d::AppAnswer),
-        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
-        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
-        (status = 404, description = "Nothing with this id or name", body = d::ErrorEnvelope)
+        (status = 401, response = d::NoSession),
+        (status = 403, response = d::KeyRefused),
+        (status = 404, response = d::NotFound)
     )
 )]
 pub async fn get_one(
@@ -150,12 +150,12 @@ pub async fn get_one(
     request_body(content = d::AppBody, content_type = "application/json"),
     responses(
         (status = 200, description = "Replaced", body = d::AppAnswer),
-        (status = 400, description = "Invalid request: the message names the field at fault", body = d::ErrorEnvelope),
-        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
-        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
-        (status = 404, description = "Nothing with this id or name", body = d::ErrorEnvelope),
-        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope),
-        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = d::ErrorEnvelope)
+        (status = 400, response = d::BadRequest),
+        (status = 401, response = d::NoSession),
+        (status = 403, response = d::KeyRefused),
+        (status = 404, response = d::NotFound),
+        (status = 409, response = d::Conflict),
+        (status = 415, response = d::NotJson)
     )
 )]
 pub async fn replace(
@@ -180,12 +180,12 @@ pub async fn replace(
     request_body(content = d::AppBody, content_type = "application/json"),
     responses(
         (status = 200, description = "Updated", body = d::AppAnswer),
-        (status = 400, description = "Invalid request: the message names the field at fault", body = d::ErrorEnvelope),
-        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
-        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
-        (status = 404, description = "Nothing with this id or name", body = d::ErrorEnvelope),
-        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope),
-        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = d::ErrorEnvelope)
+        (status = 400, response = d::BadRequest),
+        (status = 401, response = d::NoSession),
+        (status = 403, response = d::KeyRefused),
+        (status = 404, response = d::NotFound),
+        (status = 409, response = d::Conflict),
+        (status = 415, response = d::NotJson)
     )
 )]
 pub async fn update(
@@ -221,9 +221,9 @@ async fn edit(
     params(("key" = String, Path, description = "The app's id or name")),
     responses(
         (status = 200, description = "A new key, shown this once; the old one is refused from now on", body = d::AppWithKey),
-        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
-        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
-        (status = 404, description = "Nothing with this id or name", body = d::ErrorEnvelope)
+        (status = 401, response = d::NoSession),
+        (status = 403, response = d::KeyRefused),
+        (status = 404, response = d::NotFound)
     )
 )]
 pub async fn rotate(
@@ -245,9 +245,9 @@ pub async fn rotate(
     params(("key" = String, Path, description = "The app's id or name")),
     responses(
         (status = 200, description = "Deleted; its key is refused from now on", body = d::DeletedNamed),
-        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
-        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
-        (status = 404, description = "Nothing with this id or name", body = d::ErrorEnvelope)
+        (status = 401, response = d::NoSession),
+        (status = 403, response = d::KeyRefused),
+        (status = 404, response = d::NotFound)
     )
 )]
 pub async fn delete(

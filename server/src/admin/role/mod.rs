@@ -29,8 +29,8 @@ use crate::state::AppState;
     description = "Every role with its access rules.",
     responses(
         (status = 200, description = "All roles with their rules", body = d::RoleList),
-        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
-        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope)
+        (status = 401, response = d::NoSession),
+        (status = 403, response = d::KeyRefused)
     )
 )]
 pub async fn list(State(state): State<AppState>, _admin: RequireAdmin) -> ApiResult<Json<Value>> {
@@ -51,11 +51,11 @@ pub async fn list(State(state): State<AppState>, _admin: RequireAdmin) -> ApiRes
     request_body(content = d::RoleCreate, content_type = "application/json"),
     responses(
         (status = 201, description = "Created", body = d::RoleCreated),
-        (status = 400, description = "Invalid request: the message names the field at fault", body = d::ErrorEnvelope),
-        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
-        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
-        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope),
-        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = d::ErrorEnvelope)
+        (status = 400, response = d::BadRequest),
+        (status = 401, response = d::NoSession),
+        (status = 403, response = d::KeyRefused),
+        (status = 409, response = d::Conflict),
+        (status = 415, response = d::NotJson)
     )
 )]
 pub async fn create(
@@ -96,9 +96,9 @@ pub async fn create(
     params(("key" = String, Path, description = "The role's id or name")),
     responses(
         (status = 200, description = "OK", body = d::RoleAnswer),
-        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
-        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
-        (status = 404, description = "Nothing with this id or name", body = d::ErrorEnvelope)
+        (status = 401, response = d::NoSession),
+        (status = 403, response = d::KeyRefused),
+        (status = 404, response = d::NotFound)
     )
 )]
 pub async fn get_one(
@@ -123,12 +123,12 @@ pub async fn get_one(
     request_body(content = d::RoleBody, content_type = "application/json"),
     responses(
         (status = 200, description = "Replaced", body = d::RoleAnswer),
-        (status = 400, description = "Invalid request: the message names the field at fault", body = d::ErrorEnvelope),
-        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
-        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
-        (status = 404, description = "Nothing with this id or name", body = d::ErrorEnvelope),
-        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope),
-        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = d::ErrorEnvelope)
+        (status = 400, response = d::BadRequest),
+        (status = 401, response = d::NoSession),
+        (status = 403, response = d::KeyRefused),
+        (status = 404, response = d::NotFound),
+        (status = 409, response = d::Conflict),
+        (status = 415, response = d::NotJson)
     )
 )]
 pub async fn replace(
@@ -152,12 +152,12 @@ pub async fn replace(
     request_body(content = d::RoleBody, content_type = "application/json"),
     responses(
         (status = 200, description = "Updated", body = d::RoleAnswer),
-        (status = 400, description = "Invalid request: the message names the field at fault", body = d::ErrorEnvelope),
-        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
-        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
-        (status = 404, description = "Nothing with this id or name", body = d::ErrorEnvelope),
-        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope),
-        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = d::ErrorEnvelope)
+        (status = 400, response = d::BadRequest),
+        (status = 401, response = d::NoSession),
+        (status = 403, response = d::KeyRefused),
+        (status = 404, response = d::NotFound),
+        (status = 409, response = d::Conflict),
+        (status = 415, response = d::NotJson)
     )
 )]
 pub async fn update(
@@ -196,9 +196,9 @@ async fn edit(
     params(("key" = String, Path, description = "The role's id or name")),
     responses(
         (status = 200, description = "Deleted; its apps stay, without a role", body = d::DeletedNamed),
-        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
-        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
-        (status = 404, description = "Nothing with this id or name", body = d::ErrorEnvelope)
+        (status = 401, response = d::NoSession),
+        (status = 403, response = d::KeyRefused),
+        (status = 404, response = d::NotFound)
     )
 )]
 pub async fn delete(

@@ -32,8 +32,8 @@ use crate::state::AppState;
     description = "Every service, active or not. Configs never carry the password.",
     responses(
         (status = 200, description = "All services", body = d::ServiceList),
-        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
-        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope)
+        (status = 401, response = d::NoSession),
+        (status = 403, response = d::KeyRefused)
     )
 )]
 pub async fn list(State(state): State<AppState>, _admin: RequireAdmin) -> ApiResult<Json<Value>> {
@@ -58,11 +58,11 @@ pub async fn list(State(state): State<AppState>, _admin: RequireAdmin) -> ApiRes
     request_body(content = d::ServiceCreate, content_type = "application/json"),
     responses(
         (status = 201, description = "Created (and opened if active)", body = d::ServiceCreated),
-        (status = 400, description = "Invalid request: the message names the field at fault", body = d::ErrorEnvelope),
-        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
-        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
-        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope),
-        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = d::ErrorEnvelope)
+        (status = 400, response = d::BadRequest),
+        (status = 401, response = d::NoSession),
+        (status = 403, response = d::KeyRefused),
+        (status = 409, response = d::Conflict),
+        (status = 415, response = d::NotJson)
     )
 )]
 pub async fn create(
@@ -115,9 +115,9 @@ pub async fn create(
     params(("key" = String, Path, description = "The service's id or name")),
     responses(
         (status = 200, description = "OK", body = d::ServiceAnswer),
-        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
-        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
-        (status = 404, description = "Nothing with this id or name", body = d::ErrorEnvelope)
+        (status = 401, response = d::NoSession),
+        (status = 403, response = d::KeyRefused),
+        (status = 404, response = d::NotFound)
     )
 )]
 pub async fn get_one(
@@ -141,12 +141,12 @@ pub async fn get_one(
     request_body(content = d::ServiceBody, content_type = "application/json"),
     responses(
         (status = 200, description = "Replaced", body = d::ServiceAnswer),
-        (status = 400, description = "Invalid request: the message names the field at fault", body = d::ErrorEnvelope),
-        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
-        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
-        (status = 404, description = "Nothing with this id or name", body = d::ErrorEnvelope),
-        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope),
-        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = d::ErrorEnvelope)
+        (status = 400, response = d::BadRequest),
+        (status = 401, response = d::NoSession),
+        (status = 403, response = d::KeyRefused),
+        (status = 404, response = d::NotFound),
+        (status = 409, response = d::Conflict),
+        (status = 415, response = d::NotJson)
     )
 )]
 pub async fn replace(
@@ -170,12 +170,12 @@ pub async fn replace(
     request_body(content = d::ServiceBody, content_type = "application/json"),
     responses(
         (status = 200, description = "Updated", body = d::ServiceAnswer),
-        (status = 400, description = "Invalid request: the message names the field at fault", body = d::ErrorEnvelope),
-        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
-        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
-        (status = 404, description = "Nothing with this id or name", body = d::ErrorEnvelope),
-        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope),
-        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = d::ErrorEnvelope)
+        (status = 400, response = d::BadRequest),
+        (status = 401, response = d::NoSession),
+        (status = 403, response = d::KeyRefused),
+        (status = 404, response = d::NotFound),
+        (status = 409, response = d::Conflict),
+        (status = 415, response = d::NotJson)
     )
 )]
 pub async fn update(
@@ -212,9 +212,9 @@ async fn edit(
     params(("key" = String, Path, description = "The service's id or name")),
     responses(
         (status = 200, description = "Deleted", body = d::DeletedId),
-        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
-        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
-        (status = 404, description = "Nothing with this id or name", body = d::ErrorEnvelope)
+        (status = 401, response = d::NoSession),
+        (status = 403, response = d::KeyRefused),
+        (status = 404, response = d::NotFound)
     )
 )]
 pub async fn delete(
@@ -241,11 +241,11 @@ pub async fn delete(
     request_body(content = d::ServiceBody, content_type = "application/json"),
     responses(
         (status = 200, description = "The database opened; nothing is stored", body = d::TestAnswer),
-        (status = 400, description = "Invalid request: the message names the field at fault", body = d::ErrorEnvelope),
-        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
-        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
-        (status = 429, description = "Too many attempts: wait the seconds in Retry-After", body = d::ErrorEnvelope),
-        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = d::ErrorEnvelope)
+        (status = 400, response = d::BadRequest),
+        (status = 401, response = d::NoSession),
+        (status = 403, response = d::KeyRefused),
+        (status = 429, response = d::TooManyAttempts),
+        (status = 415, response = d::NotJson)
     )
 )]
 pub async fn test(
@@ -276,11 +276,11 @@ pub async fn test(
     params(("key" = String, Path, description = "The service's id or name")),
     responses(
         (status = 200, description = "The schema is read again", body = d::RefreshAnswer),
-        (status = 400, description = "Invalid request: the message names the field at fault", body = d::ErrorEnvelope),
-        (status = 401, description = "No session, or it expired or was revoked", body = d::ErrorEnvelope),
-        (status = 403, description = "An API key: the admin API takes only an admin session", body = d::ErrorEnvelope),
-        (status = 404, description = "Nothing with this id or name", body = d::ErrorEnvelope),
-        (status = 409, description = "A name or email already taken, or a change that would break the system", body = d::ErrorEnvelope)
+        (status = 400, response = d::BadRequest),
+        (status = 401, response = d::NoSession),
+        (status = 403, response = d::KeyRefused),
+        (status = 404, response = d::NotFound),
+        (status = 409, response = d::Conflict)
     )
 )]
 pub async fn refresh(
