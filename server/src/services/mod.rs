@@ -46,7 +46,7 @@ pub struct ServiceRuntime {
     /// The roles' schemas of `catalog`, built on first use.
     pub role_graphql: RoleSchemas,
     /// The OpenAPI documents of `catalog`, rendered on first use per caller.
-    pub openapi: crate::openapi::Docs,
+    pub openapi: crate::openapi::cache::Docs,
 }
 
 /// Where a service's reads run: beside sea-orm rather than through it, for

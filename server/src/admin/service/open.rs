@@ -114,7 +114,7 @@ pub fn runtime(id: i32, spec: &ServiceSpec, opened: Opened) -> ServiceRuntime {
         conn,
         graphql: graphql_schema(spec, &catalog),
         role_graphql: RoleSchemas::new(graphql_limits(spec)),
-        openapi: crate::openapi::Docs::default(),
+        openapi: crate::openapi::cache::Docs::default(),
         catalog: Arc::new(catalog),
     }
 }
