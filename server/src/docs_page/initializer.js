@@ -87,22 +87,20 @@
 
   // Authorize and Logout change the credential: wrap both.
   function credentialWatch() {
-    function after(action) {
-      return function (ori) {
-        return function () {
-          var out = ori.apply(null, arguments);
-          // persistAuthorization writes localStorage after the action.
-          window.setTimeout(refreshSelector, 50);
-          return out;
-        };
+    function thenRefresh(ori) {
+      return function () {
+        var out = ori.apply(null, arguments);
+        // persistAuthorization writes localStorage after the action.
+        window.setTimeout(refreshSelector, 50);
+        return out;
       };
     }
     return {
       statePlugins: {
         auth: {
           wrapActions: {
-            authorizeWithPersistOption: after("authorize"),
-            logoutWithPersistOption: after("logout"),
+            authorizeWithPersistOption: thenRefresh,
+            logoutWithPersistOption: thenRefresh,
           },
         },
       },

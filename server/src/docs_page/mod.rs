@@ -12,7 +12,7 @@
 //! the selector and every document are the caller's. Without a credential it
 //! offers the admin API's document, which needs none and holds the login.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use axum::Router;
 use axum::extract::Path;
@@ -55,6 +55,11 @@ async fn file(Path(file): Path<String>) -> Response {
 /// credential with each document's fetch (see the file's comments).
 const INITIALIZER: &str = include_str!("initializer.js");
 
+/// utoipa-swagger-ui's `serve` wants a configuration, which only its own
+/// initializer reads; ours is served instead, so this one is never shown.
+static CONFIG: LazyLock<Arc<Config<'static>>> =
+    LazyLock::new(|| Arc::new(Config::new(["/api/v2/system/_doc"])));
+
 fn serve(file: &str) -> Response {
     if file == "swagger-initializer.js" {
         return with_csp(
@@ -65,9 +70,7 @@ fn serve(file: &str) -> Response {
                 .into_response(),
         );
     }
-    // The configuration only reaches the initializer, which is ours.
-    let config = Arc::new(Config::new(["/api/v2/system/_doc"]));
-    match utoipa_swagger_ui::serve(file, config) {
+    match utoipa_swagger_ui::serve(file, CONFIG.clone()) {
         Ok(Some(found)) => {
             let mut resp = (StatusCode::OK, found.bytes.into_owned()).into_response();
             let headers = resp.headers_mut();
