@@ -1,0 +1,22 @@
+pub const APP: &str = "apiforge";
+pub const HELP_TITLE: &str = "Keys";
+pub const HELP_CLOSE: &str = "Esc, ? or F1 closes this help";
+pub const JUMP_TITLE: &str = "Go to (Enter, Esc cancels)";
+pub const JUMP_UNKNOWN: &str =
+    "no screen by that name; try: home, services, roles, apps, admins, audit";
+pub const LOADING: &str = "working… (Esc cancels)";
+pub const CANCELLED: &str = "cancelled";
+pub const LOST: &str = "Lost connection to";
+pub const RETRYING: &str = "retrying in";
+pub const RETRY_NOW: &str = "r retries now";
+pub const SESSION_EXPIRED: &str = "Your session ended: log in again to go back where you were.";
+pub const BACK: &str = "back";
+pub const QUIT: &str = "quit";
+pub const HELP: &str = "help";
+pub const JUMP: &str = "go to screen";
+pub const NEXT_FIELD: &str = "next / previous field";
+pub const SUBMIT: &str = "submit";
+pub const COPIED: &str = "copied to the clipboard (OSC 52)";
+pub const CONFIRM_DELETE: &str = "y deletes, any other key keeps it";
+pub const NONE_YET: &str = "none yet";
+pub const FILTER: &str = "filter";
