@@ -521,7 +521,8 @@ impl App {
 
     pub fn draw(&self, frame: &mut Frame) {
         let area = frame.area();
-        let banner = u16::from(self.lost.is_some());
+        // Two lines, so the retry key still shows on 80 columns with a long URL.
+        let banner = if self.lost.is_some() { 2 } else { 0 };
         let [title, body, banner_area, status] = Layout::vertical([
             Constraint::Length(1),
             Constraint::Min(1),
@@ -568,7 +569,8 @@ impl App {
                         s::RETRY_NOW
                     ),
                     t.warn(),
-                )),
+                ))
+                .wrap(ratatui::widgets::Wrap { trim: true }),
                 banner_area,
             );
         }

@@ -243,36 +243,3 @@ fn an_expired_session_goes_to_login_and_comes_back_with_the_call() {
     };
     assert_eq!(call.auth, Auth::Session);
 }
-
-#[test]
-#[ignore = "prints screens for a look"]
-fn look() {
-    let app = fresh("http://127.0.0.1:8080", "admin@example.com", "");
-    println!("{}", render(&app, 80, 24));
-    let mut app = testing::signed_in();
-    press(&mut app, KeyCode::Char(':'));
-    type_str(&mut app, "home");
-    press(&mut app, KeyCode::Enter);
-    answer(
-        &mut app,
-        "/system/service",
-        Ok(
-            json!({"resource": [{"id": 1, "name": "chinook", "type": "sqlite"},{"id": 2, "name": "shop", "type": "postgres"}]}),
-        ),
-    );
-    answer(
-        &mut app,
-        "chinook/next_steps",
-        Ok(json!({"service":"chinook","ready":true,"steps":[]})),
-    );
-    answer(
-        &mut app,
-        "shop/next_steps",
-        Ok(
-            json!({"service":"shop","ready":false,"steps":[{"step":"role","done":false,"detail":""},{"step":"app","done":false,"detail":""},{"step":"try","done":false,"detail":""}]}),
-        ),
-    );
-    println!("{}", render(&app, 80, 24));
-    press(&mut app, KeyCode::Char('?'));
-    println!("{}", render(&app, 80, 24));
-}
