@@ -589,6 +589,40 @@ fn quoted(text: &str) -> String {
     format!("'{}'", text.replace('\'', r"'\''"))
 }
 
+/// Lines a server's sentence takes below a step: wrapped at words, at most
+/// three lines (the last cut with … when more), each indented by `indent`.
+fn wrapped(text: &str, indent: usize, width: usize, style: Style) -> Vec<Line<'static>> {
+    const MOST: usize = 3;
+    let room = width.saturating_sub(indent + 1).max(10);
+    let mut rows: Vec<String> = Vec::new();
+    let mut row = String::new();
+    for word in text.split_whitespace() {
+        let len = row.chars().count();
+        if len > 0 && len + 1 + word.chars().count() > room {
+            rows.push(std::mem::take(&mut row));
+        }
+        if !row.is_empty() {
+            row.push(' ');
+        }
+        row.push_str(word);
+    }
+    if !row.is_empty() {
+        rows.push(row);
+    }
+    if rows.len() > MOST {
+        let rest = rows.split_off(MOST - 1).join(" ");
+        rows.push(fit(&rest, room));
+    }
+    rows.into_iter()
+        .map(|r| {
+            Line::from(vec![
+                Span::raw(" ".repeat(indent)),
+                Span::styled(fit(&r, room), style),
+            ])
+        })
+        .collect()
+}
+
 /// `text` cut to `width` columns, with … when cut.
 fn fit(text: &str, width: usize) -> String {
     if text.chars().count() <= width {
@@ -607,16 +641,13 @@ impl Screen for Guide {
         format!("{} · {}", s::TITLE, self.service)
     }
     fn keys(&self) -> Vec<KeyHelp> {
-        let choose = [
-            (s::KEY_CHOOSE, s::KEY_CHOOSE_HELP),
-            ("↑/↓ Tab", s::KEY_ROW_HELP),
-        ];
         match self.step {
-            Step::Role => {
-                let mut k = vec![("Enter", s::KEY_MAKE_HELP)];
-                k.extend(choose);
-                k
-            }
+            Step::Role if self.again.is_some() => vec![("Enter", s::KEY_AGAIN_HELP)],
+            Step::Role => vec![
+                ("Enter", s::KEY_MAKE_HELP),
+                (s::KEY_CHOOSE, s::KEY_CHOOSE_HELP),
+                (s::KEY_ROW, s::KEY_ROW_HELP),
+            ],
             Step::Try => vec![
                 ("Enter", s::KEY_TRY_HELP),
                 ("c", s::KEY_COPY_HELP),
@@ -747,7 +778,13 @@ impl Guide {
                 ));
             }
             if let Some(e) = &self.role_error {
-                out.push(sub(e.clone(), t.error()));
+                // A 409 is not a failure: the flow ran before, and goes on.
+                let style = if self.again.is_some() || self.running == Some(Running::LookUp) {
+                    t.warn()
+                } else {
+                    t.error()
+                };
+                out.extend(wrapped(e, INDENT, width, style));
             }
             if self.running.is_none() {
                 let offer = match &self.again {
@@ -764,14 +801,21 @@ impl Guide {
         match (&self.issued, self.running) {
             (Some(i), _) => head.push(Span::raw(s::app_line(&i.app))),
             (None, Some(Running::Reissue)) => head.push(spin(s::REISSUING)),
-            (None, _) => head.push(Span::styled(
-                format!("{} · {}", self.app_name(), s::KEY_WITH_ROLE),
-                t.muted(),
-            )),
+            (None, _) => {
+                let how = if self.again.is_some() {
+                    s::KEY_NEW
+                } else {
+                    s::KEY_WITH_ROLE
+                };
+                head.push(Span::styled(
+                    format!("{} · {how}", self.app_name()),
+                    t.muted(),
+                ))
+            }
         }
         out.push(Line::from(head));
         if let Some(e) = &self.key_error {
-            out.push(sub(e.clone(), t.error()));
+            out.extend(wrapped(e, INDENT, width, t.error()));
         }
         if let Some(i) = &self.issued {
             // The key whole, alone on its line, to select or read off.
@@ -794,7 +838,7 @@ impl Guide {
         });
         out.push(Line::from(head));
         if let Some(e) = &self.try_error {
-            out.push(sub(e.clone(), t.error()));
+            out.extend(wrapped(e, INDENT, width, t.error()));
         }
         if let Some(table) = &self.table
             && (tried || self.running == Some(Running::Calls))
@@ -854,17 +898,21 @@ impl Guide {
         focused: bool,
         t: &Theme,
     ) -> Line<'static> {
-        let label_style = if focused { t.focus() } else { t.muted() };
+        // The marks say it without colour too (NO_COLOR, a plain snapshot).
+        let (mark, label_style) = if focused {
+            ("›", t.focus())
+        } else {
+            (" ", t.muted())
+        };
         let mut spans = vec![
-            Span::raw(" ".repeat(INDENT)),
-            Span::styled(format!("{label:<8}"), label_style),
+            Span::raw(" ".repeat(INDENT - 2)),
+            Span::styled(format!("{mark} {label:<8}"), label_style),
         ];
         for (i, name) in names.iter().enumerate() {
-            let text = format!(" {} {name} ", i + 1);
             spans.push(if i == chosen {
-                Span::styled(text, t.selected())
+                Span::styled(format!("[{} {name}]", i + 1), t.selected())
             } else {
-                Span::raw(text)
+                Span::raw(format!(" {} {name} ", i + 1))
             });
         }
         spans.push(Span::styled(format!("  {help}"), t.muted()));
@@ -942,10 +990,7 @@ impl Guide {
         let mut out = vec![Line::from(head)];
         let Some(o) = outcome else { return out };
         if let Some(m) = &o.message {
-            out.push(Line::from(vec![
-                Span::raw(pad.clone()),
-                Span::styled(fit(m, width.saturating_sub(pad.len())), t.error()),
-            ]));
+            out.extend(wrapped(m, pad.len(), width, t.error()));
         }
         if o.ok && o.rows.is_empty() {
             out.push(Line::from(vec![

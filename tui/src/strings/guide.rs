@@ -20,6 +20,7 @@ pub fn will_make(role: &str, app: &str) -> String {
 }
 pub const MAKING: &str = "making the role and the app…";
 pub const KEY_WITH_ROLE: &str = "made together with the role";
+pub const KEY_NEW: &str = "a new key for it";
 pub const LOOKING: &str = "looking for the app made before…";
 
 /// The offer after a 409: the app exists, so a new key for it.
@@ -56,12 +57,14 @@ pub const UNREADABLE: &str = "unreadable answer";
 pub const CURL: &str = "Copy and run (y copies these lines):";
 
 pub const KEY_CHOOSE: &str = "←/→ 1-3";
-pub const KEY_CHOOSE_HELP: &str = "choose read/write/full (or the parts)";
-pub const KEY_ROW_HELP: &str = "access or parts";
-pub const KEY_MAKE_HELP: &str = "make the role and the key";
-pub const KEY_TRY_HELP: &str = "try it with the key";
+pub const KEY_CHOOSE_HELP: &str = "choose";
+pub const KEY_ROW: &str = "↑/↓ Tab";
+pub const KEY_ROW_HELP: &str = "access/parts";
+pub const KEY_MAKE_HELP: &str = "make role and key";
+pub const KEY_AGAIN_HELP: &str = "issue the key";
+pub const KEY_TRY_HELP: &str = "try it";
 pub const KEY_COPY_HELP: &str = "copy the key";
-pub const KEY_CURL_HELP: &str = "copy the curl lines";
+pub const KEY_CURL_HELP: &str = "copy curl lines";
 
 /// The reason phrase of an HTTP status, for the "try it" lines.
 pub fn reason(status: u16) -> &'static str {
