@@ -272,6 +272,7 @@ fn a_refused_call_with_the_key_shows_its_status_and_message() {
     assert!(screen.contains("may not GET _table/Album"), "{screen}");
     assert!(screen.contains("Unknown field"), "{screen}");
     insta::assert_snapshot!("refused_with_the_key_80x24", screen);
+    insta::assert_snapshot!("refused_with_the_key_120x40", render(&app, 120, 40));
 }
 
 #[test]
@@ -309,6 +310,7 @@ fn a_refused_quickstart_is_shown_on_step_one() {
         .expect("step 2");
     assert!(role_line < err_line && err_line < key_line, "{screen}");
     insta::assert_snapshot!("refused_quickstart_80x24", screen);
+    insta::assert_snapshot!("refused_quickstart_120x40", render(&app, 120, 40));
     // Enter tries again.
     press(&mut app, KeyCode::Enter);
     assert!(find(&app, "/_quickstart").is_some());
@@ -348,6 +350,7 @@ fn run_again_it_offers_a_new_key_for_the_app_made_before() {
         "{screen}"
     );
     insta::assert_snapshot!("made_before_80x24", screen);
+    insta::assert_snapshot!("made_before_120x40", render(&app, 120, 40));
     press(&mut app, KeyCode::Enter);
     answer(
         &mut app,
@@ -550,11 +553,13 @@ fn snapshots_of_every_step() {
     insta::assert_snapshot!("choose_120x40", render(&app, 120, 40));
     press(&mut app, KeyCode::Enter);
     insta::assert_snapshot!("making_80x24", render(&app, 80, 24));
+    insta::assert_snapshot!("making_120x40", render(&app, 120, 40));
     answer(&mut app, "/_quickstart", Ok(quickstart_answer()));
     insta::assert_snapshot!("key_80x24", render(&app, 80, 24));
     insta::assert_snapshot!("key_120x40", render(&app, 120, 40));
     to_the_calls(&mut app);
     insta::assert_snapshot!("calling_80x24", render(&app, 80, 24));
+    insta::assert_snapshot!("calling_120x40", render(&app, 120, 40));
     let app = tried();
     insta::assert_snapshot!("tried_80x24", render(&app, 80, 24));
     insta::assert_snapshot!("tried_120x40", render(&app, 120, 40));
@@ -562,10 +567,12 @@ fn snapshots_of_every_step() {
     press(&mut app, KeyCode::Enter);
     answer(&mut app, "/_quickstart", lost());
     insta::assert_snapshot!("lost_80x24", render(&app, 80, 24));
+    insta::assert_snapshot!("lost_120x40", render(&app, 120, 40));
     let app = {
         let mut a = tried();
         press(&mut a, KeyCode::Char('?'));
         a
     };
     insta::assert_snapshot!("help_80x24", render(&app, 80, 24));
+    insta::assert_snapshot!("help_120x40", render(&app, 120, 40));
 }

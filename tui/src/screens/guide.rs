@@ -713,7 +713,7 @@ impl Screen for Guide {
         }
     }
     fn draw(&self, frame: &mut Frame, area: Rect, ui: &Ui) {
-        let lines = self.lines(area.width as usize, ui);
+        let lines = self.lines(area.width as usize, area.height as usize, ui);
         frame.render_widget(Paragraph::new(lines), area);
     }
     fn as_any(&self) -> &dyn Any {
@@ -729,7 +729,7 @@ const INDENT: usize = 5;
 const LABEL: usize = 9;
 
 impl Guide {
-    fn lines(&self, width: usize, ui: &Ui) -> Vec<Line<'static>> {
+    fn lines(&self, width: usize, height: usize, ui: &Ui) -> Vec<Line<'static>> {
         let t = ui.theme;
         let spin = |what: &str| Span::styled(format!("{} {what}", spinner(ui.frame)), t.key());
         let mut out = vec![
@@ -866,8 +866,21 @@ impl Guide {
             ));
             if let Some(c) = self.curl_lines(ui.server) {
                 out.push(sub(s::CURL.into(), t.muted()));
-                for l in [c.export, c.rest, c.graphql] {
-                    out.push(sub(l, Style::new()));
+                // Whole when the panel has room for them, else cut (y copies
+                // them whole either way).
+                let room = width.saturating_sub(INDENT).max(1);
+                let lines = [c.export, c.rest, c.graphql];
+                let rows: usize = lines.iter().map(|l| l.chars().count().div_ceil(room)).sum();
+                let whole = out.len() + rows <= height;
+                for l in lines {
+                    if whole {
+                        let chars: Vec<char> = l.chars().collect();
+                        for piece in chars.chunks(room) {
+                            out.push(sub(piece.iter().collect(), Style::new()));
+                        }
+                    } else {
+                        out.push(sub(l, Style::new()));
+                    }
                 }
             }
         }
