@@ -846,8 +846,7 @@ impl Guide {
             let widths = self.widths(width);
             let rest_call = format!("GET {}", self.rest_path(table));
             out.extend(self.outcome_lines(
-                s::REST,
-                &rest_call,
+                (s::REST, &rest_call),
                 self.rest.as_ref(),
                 &widths,
                 width,
@@ -856,8 +855,7 @@ impl Guide {
             ));
             let query = self.query(table);
             out.extend(self.outcome_lines(
-                s::GRAPHQL,
-                &query,
+                (s::GRAPHQL, &query),
                 self.graphql.as_ref(),
                 &widths,
                 width,
@@ -959,11 +957,11 @@ impl Guide {
         w
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// One call's block of step 3: `(label, call)` with the status, then the
+    /// server's message or the rows.
     fn outcome_lines(
         &self,
-        label: &str,
-        call: &str,
+        (label, call): (&str, &str),
         outcome: Option<&Outcome>,
         widths: &[usize],
         width: usize,
