@@ -333,6 +333,11 @@ pub mod calls {
     pub fn table_schema(service: &str, table: &str) -> Call {
         Call::get(format!("/api/v2/{}/_schema/{}", seg(service), seg(table)))
     }
+    /// A GraphQL query to a service (the guided flow sends it with the new key).
+    pub fn graphql(service: &str, query: &str) -> Call {
+        Call::new(Method::Post, format!("/api/v2/{}/graphql", seg(service)))
+            .json(&serde_json::json!({ "query": query }))
+    }
     /// A page of rows, with the REST query parameters as typed.
     pub fn rows(service: &str, table: &str, params: &[(&str, &str)]) -> Call {
         let mut c = Call::get(format!("/api/v2/{}/_table/{}", seg(service), seg(table)));
