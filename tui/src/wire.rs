@@ -244,17 +244,18 @@ pub struct QuickstartAnswer {
     pub try_it: TryCalls,
 }
 
-/// The curl lines the server wrote for calling the service with the key.
+/// The curl lines the server wrote for calling the service with the key
+/// (`graphql` is null for a service without a GraphQL schema).
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 pub struct TryCalls {
     #[serde(default)]
-    pub rest: String,
+    pub rest: Option<String>,
     #[serde(default)]
-    pub graphql: String,
+    pub graphql: Option<String>,
     #[serde(default)]
-    pub graphql_schema: String,
+    pub graphql_schema: Option<String>,
     #[serde(default)]
-    pub docs: String,
+    pub docs: Option<String>,
 }
 
 /// `GET /{service}/_schema/{table}`: only what the table browser shows.

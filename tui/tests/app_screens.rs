@@ -37,7 +37,11 @@ fn home() -> App {
             {"id": 2, "name": "shop", "label": "Shop", "type": "postgres"}
         ]})),
     );
-    answer(&mut app, "chinook/next_steps", Ok(json!({"service": "chinook", "ready": true, "steps": []})));
+    answer(
+        &mut app,
+        "chinook/next_steps",
+        Ok(json!({"service": "chinook", "ready": true, "steps": []})),
+    );
     answer(
         &mut app,
         "shop/next_steps",
@@ -61,7 +65,11 @@ fn login_refused() {
     type_str(&mut app, "wrong");
     press(&mut app, KeyCode::Enter);
     both("login_busy", &app);
-    answer(&mut app, "/admin/session", refusal(401, "wrong email or password"));
+    answer(
+        &mut app,
+        "/admin/session",
+        refusal(401, "wrong email or password"),
+    );
     both("login_refused", &app);
 }
 
@@ -113,6 +121,10 @@ fn session_expired() {
     press(&mut app, KeyCode::Char(':'));
     type_str(&mut app, "home");
     press(&mut app, KeyCode::Enter);
-    answer(&mut app, "/system/service", refusal(401, "the session has expired"));
+    answer(
+        &mut app,
+        "/system/service",
+        refusal(401, "the session has expired"),
+    );
     both("session_expired", &app);
 }

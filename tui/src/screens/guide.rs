@@ -31,7 +31,6 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
-use serde::Deserialize;
 use serde_json::Value;
 
 use crate::client::{Answer, Auth, ClientError, calls, decode};
@@ -40,7 +39,8 @@ use crate::strings::guide as s;
 use crate::theme::Theme;
 use crate::widgets::spinner;
 use crate::wire::{
-    AccessRule, App, AppBody, AppWithKey, Named, QuickstartBody, Resources, Role, TableSchema,
+    AccessRule, App, AppBody, AppWithKey, Named, QuickstartAnswer, QuickstartBody, Resources,
+    TableSchema,
 };
 
 const QUICKSTART: Tag = Tag(1);
@@ -160,17 +160,6 @@ pub struct Guide {
     pub graphql: Option<Outcome>,
     /// A refusal while finding the table, on step 3.
     pub try_error: Option<String>,
-}
-
-/// The quickstart's answer, read here rather than as `wire::QuickstartAnswer`:
-/// its `try` lines are not used (step 3 writes the lines of the calls it ran),
-/// and their `graphql` is `null` when the service has no GraphQL schema,
-/// which that type would refuse.
-#[derive(Debug, Deserialize)]
-struct Quick {
-    role: Role,
-    app: App,
-    api_key: String,
 }
 
 /// The lines to copy: the key into `$API_KEY`, then the two calls step 3 ran.
@@ -329,7 +318,7 @@ impl Guide {
     }
 
     fn loaded_quickstart(&mut self, answer: Answer, cx: &mut Cx) {
-        match decode::<Quick>(answer) {
+        match decode::<QuickstartAnswer>(answer) {
             Ok(q) => self.issued_from(Issued {
                 rules: rules_line(&q.role.access),
                 role: q.role.name,
