@@ -842,7 +842,7 @@ impl Screen for RuleEditor {
         let width = body.width as usize;
         let mut lines: Vec<Line> = Vec::new();
         let mut focus_line = 0;
-        let mut component_line: Option<usize> = None;
+        let mut component_line: Option<(usize, usize)> = None;
         let err = |lines: &mut Vec<Line>, indent: usize, text: &str| {
             for l in wrap(&format!("! {text}"), width.saturating_sub(indent + 1)) {
                 lines.push(Line::from(Span::styled(
@@ -919,24 +919,26 @@ impl Screen for RuleEditor {
             } else {
                 r.service.clone()
             };
-            let svc_text = if at(Part::Service) {
-                format!("‹ {svc} ›")
+            // The value stays where it is with the focus; ←/→ says how to change it.
+            let hint = if at(Part::Service) {
+                format!(" {}", s::ARROWS)
             } else {
-                format!("  {svc}  ")
+                String::new()
             };
-            let svc_w = 18usize.max(svc_text.chars().count() + 1);
+            let svc_w = 18usize.max(svc.chars().count() + hint.chars().count() + 1);
             spans.push(Span::styled(
-                svc_text.clone(),
+                svc.clone(),
                 if at(Part::Service) {
                     t.selected()
                 } else {
                     Style::default()
                 },
             ));
+            spans.push(Span::styled(hint.clone(), t.muted()));
             spans.push(Span::raw(format!(
                 "{:w$}",
                 "",
-                w = svc_w - svc_text.chars().count()
+                w = svc_w - svc.chars().count() - hint.chars().count()
             )));
             spans.push(label_span(s::COMPONENT, at(Part::Component), 11, t));
             let used = 1 + inner + sub_label + svc_w + 11;
@@ -948,7 +950,7 @@ impl Screen for RuleEditor {
                 focus_line = lines.len();
             }
             if at(Part::Component) {
-                component_line = Some(lines.len());
+                component_line = Some((lines.len(), used));
             }
             lines.push(Line::from(spans));
             let pad = 1 + inner;
@@ -1039,9 +1041,8 @@ impl Screen for RuleEditor {
         );
 
         // The suggestions, under the component being typed.
-        if let (Some(line), true) = (component_line, editing && !self.hide_suggestions) {
+        if let (Some((line, x)), true) = (component_line, editing && !self.hide_suggestions) {
             let row = line.saturating_sub(scroll);
-            let x = 1 + inner + sub_label + 18 + 11;
             self.draw_suggestions(frame, body, row as u16, x as u16, t);
         }
     }

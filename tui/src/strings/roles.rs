@@ -42,7 +42,7 @@ pub const COMPONENT: &str = "component";
 pub const VERBS: &str = "verbs";
 pub const FILTER_LABEL: &str = "filter";
 pub const FILTER_HINT: &str = "optional, e.g. ArtistId = 1";
-pub const CHOOSE: &str = "←/→ to choose";
+pub const ARROWS: &str = "←/→";
 pub const NO_SERVICE: &str = "(no service)";
 pub const SAVE: &str = "Save";
 pub const SAVE_HINT: &str = "Ctrl-S saves from anywhere";
