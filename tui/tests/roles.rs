@@ -131,7 +131,11 @@ fn an_empty_list_and_a_failed_one_say_so() {
     type_str(&mut app, "roles");
     press(&mut app, KeyCode::Enter);
     snap(&app, "roles_list_loading");
-    answer(&mut app, "GET /api/v2/system/role", Ok(json!({"resource": []})));
+    answer(
+        &mut app,
+        "GET /api/v2/system/role",
+        Ok(json!({"resource": []})),
+    );
     assert!(render(&app, 80, 24).contains("No role yet"));
     snap(&app, "roles_list_empty");
     press(&mut app, KeyCode::Char('q'));
@@ -207,7 +211,10 @@ fn tab_completes_a_component_from_the_services_tables() {
         Focus::Rule(0, Part::Component),
         "a Tab that completes stays"
     );
-    assert!(ed.suggestions().is_empty(), "complete: nothing left to suggest");
+    assert!(
+        ed.suggestions().is_empty(),
+        "complete: nothing left to suggest"
+    );
     // A Tab with nothing to complete moves on.
     press(&mut app, KeyCode::Tab);
     assert_eq!(editor(&app).focus, Focus::Rule(0, Part::Verbs));
@@ -286,20 +293,29 @@ fn verbs_toggle_with_1_to_5_and_with_space_on_the_focused_verb() {
     tab_to(&mut app, Focus::Rule(0, Part::Verbs));
     press(&mut app, KeyCode::Char('2'));
     press(&mut app, KeyCode::Char('5'));
-    assert_eq!(editor(&app).rules[0].verbs, [true, true, false, false, true]);
+    assert_eq!(
+        editor(&app).rules[0].verbs,
+        [true, true, false, false, true]
+    );
     assert_eq!(editor(&app).verb_cursor, 4);
     press(&mut app, KeyCode::Left);
     press(&mut app, KeyCode::Char(' '));
     assert_eq!(editor(&app).rules[0].verbs, [true, true, false, true, true]);
     press(&mut app, KeyCode::Char('1'));
     press(&mut app, KeyCode::Char('5'));
-    assert_eq!(editor(&app).rules[0].verbs, [false, true, false, true, false]);
+    assert_eq!(
+        editor(&app).rules[0].verbs,
+        [false, true, false, true, false]
+    );
     snap(&app, "editor_verbs");
     // On the filter, digits are text.
     press(&mut app, KeyCode::Tab);
     type_str(&mut app, "AlbumId = 1");
     assert_eq!(editor(&app).rules[0].filter.value(), "AlbumId = 1");
-    assert_eq!(editor(&app).rules[0].verbs, [false, true, false, true, false]);
+    assert_eq!(
+        editor(&app).rules[0].verbs,
+        [false, true, false, true, false]
+    );
 }
 
 #[test]
@@ -392,7 +408,9 @@ fn save_posts_exactly_the_role_and_goes_back_to_the_list() {
     answer(
         &mut app,
         "POST /api/v2/system/role",
-        Ok(json!({"id": 9, "name": "reader", "description": "Reads albums", "is_active": true, "access": []})),
+        Ok(
+            json!({"id": 9, "name": "reader", "description": "Reads albums", "is_active": true, "access": []}),
+        ),
     );
     assert_eq!(app.screen_ids(), vec![ScreenId::Home, ScreenId::Roles]);
     assert_eq!(app.notice.as_deref(), Some("role 'reader' saved"));
@@ -446,7 +464,10 @@ fn other_server_refusals_land_on_the_name_the_component_or_above() {
     answer(
         &mut app,
         "POST /api/v2/system/role",
-        refusal(400, "'access[0].component' names a table that service 'chinook' does not have: 'Albu' (GET /api/v2/chinook/_table lists them)"),
+        refusal(
+            400,
+            "'access[0].component' names a table that service 'chinook' does not have: 'Albu' (GET /api/v2/chinook/_table lists them)",
+        ),
     );
     assert!(editor(&app).rules[0].errors.component.is_some());
     assert_eq!(editor(&app).focus, Focus::Rule(0, Part::Component));
@@ -454,7 +475,10 @@ fn other_server_refusals_land_on_the_name_the_component_or_above() {
     answer(
         &mut app,
         "POST /api/v2/system/role",
-        refusal(400, "'access[1]' is about the same service and component as 'access[0]' ('chinook', '_table/Album'): put their verbs in one rule"),
+        refusal(
+            400,
+            "'access[1]' is about the same service and component as 'access[0]' ('chinook', '_table/Album'): put their verbs in one rule",
+        ),
     );
     assert!(editor(&app).rules[1].errors.rule.is_some());
     ctrl(&mut app, 's');
@@ -521,7 +545,11 @@ fn editing_puts_the_whole_role_and_keeps_it_inactive() {
     assert!(find(&app, "GET /api/v2/shop/_table").is_some());
     assert!(find(&app, "GET /api/v2/chinook/_table").is_some());
     answer(&mut app, "GET /api/v2/system/service", Ok(services_json()));
-    answer(&mut app, "GET /api/v2/shop/_table", refusal(404, "there is no service 'shop'"));
+    answer(
+        &mut app,
+        "GET /api/v2/shop/_table",
+        refusal(404, "there is no service 'shop'"),
+    );
     answer(&mut app, "GET /api/v2/chinook/_table", Ok(chinook_tables()));
     let ed = editor(&app);
     assert_eq!(ed.id, Some(2));
@@ -529,7 +557,10 @@ fn editing_puts_the_whole_role_and_keeps_it_inactive() {
     assert!(!ed.active);
     assert_eq!(ed.rules[0].verbs, [true, true, false, true, false]);
     assert_eq!(ed.rules[0].filter.value(), "customer_id = 7");
-    assert_eq!(app.screen().map(|s| s.title()).as_deref(), Some("Role shop-writer"));
+    assert_eq!(
+        app.screen().map(|s| s.title()).as_deref(),
+        Some("Role shop-writer")
+    );
     snap(&app, "editor_edit");
     // Drop the second rule and save.
     tab_to(&mut app, Focus::Rule(1, Part::Service));
@@ -576,6 +607,9 @@ fn the_help_lists_the_editors_keys() {
     let mut app = new_role();
     press(&mut app, KeyCode::F(1));
     let screen = render(&app, 80, 24);
-    assert!(screen.contains("toggle GET POST PUT PATCH DELETE"), "{screen}");
+    assert!(
+        screen.contains("toggle GET POST PUT PATCH DELETE"),
+        "{screen}"
+    );
     snap(&app, "editor_help");
 }

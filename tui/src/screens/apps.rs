@@ -173,7 +173,13 @@ impl Default for Apps {
         Apps {
             apps: None,
             list: List::new(
-                vec![s::COL_NAME, s::COL_ROLE, s::COL_ACTIVE, s::COL_KEY, s::COL_RATE],
+                vec![
+                    s::COL_NAME,
+                    s::COL_ROLE,
+                    s::COL_ACTIVE,
+                    s::COL_KEY,
+                    s::COL_RATE,
+                ],
                 vec![3, 3, 1, 2, 2],
             ),
             popup: Popup::None,
@@ -465,9 +471,12 @@ pub(crate) fn draw_form(
     ui: &Ui,
 ) {
     let t = ui.theme;
+    // Room for every field and its message (two lines each at most, in a
+    // box this wide), the spare line the form keeps under the focus, and
+    // the keys line.
     let errors = form.fields.iter().filter(|f| f.error.is_some()).count()
         + usize::from(form.error.is_some());
-    let h = (form.fields.len() + errors * 2 + 4) as u16;
+    let h = (form.fields.len() + errors * 2 + 5) as u16;
     let r = popup::centered(area, 72, h);
     frame.render_widget(Clear, r);
     let block = Block::default()
@@ -489,7 +498,7 @@ pub(crate) fn draw_form(
 /// its line (nothing before it, so a mouse selection takes only the key).
 fn draw_key(frame: &mut Frame, area: Rect, k: &KeyShown, t: &Theme) {
     let w = (k.key.chars().count() as u16 + 2).max(70).min(area.width);
-    let inner = usize::from(w.saturating_sub(2));
+    let inner = usize::from(w.saturating_sub(3));
     let said = if k.rotated {
         s::key_rotated(&k.app)
     } else {

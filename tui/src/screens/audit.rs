@@ -15,7 +15,7 @@ use ratatui::widgets::Paragraph;
 use crate::client::{Answer, ClientError, calls, decode};
 use crate::screen::{Cx, Handled, KeyHelp, Screen, ScreenId, Tag, Ui};
 use crate::screens::admins::when;
-use crate::screens::rule_editor::wrap;
+use crate::screens::rule_editor::{error_position, wrap};
 use crate::strings::audit as s;
 use crate::widgets::input::Input;
 use crate::widgets::list::List;
@@ -217,6 +217,16 @@ impl Screen for Audit {
             top.push(Line::from(spans));
         }
         if let Some(e) = &self.filter_error {
+            let prefix = s::FILTER.chars().count() + 2;
+            if let Some(at) = error_position(e)
+                && self.filter.value() == self.applied
+                && prefix + at < width
+            {
+                top.push(Line::from(Span::styled(
+                    format!("{:w$}^", "", w = prefix + at),
+                    t.error(),
+                )));
+            }
             for l in wrap(&format!("! {e}"), width.saturating_sub(1)) {
                 top.push(Line::from(Span::styled(l, t.error())));
             }

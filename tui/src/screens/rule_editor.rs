@@ -610,6 +610,13 @@ fn access_path(message: &str) -> Option<(usize, Option<String>)> {
     Some((index, field))
 }
 
+/// The `N` of a server's `(at position N)`: where in the filter it stopped.
+pub(crate) fn error_position(message: &str) -> Option<usize> {
+    let start = message.rfind("(at position ")? + "(at position ".len();
+    let rest = &message[start..];
+    rest[..rest.find(')')?].trim().parse().ok()
+}
+
 /// The longest prefix (any case) the strings share, spelled as the first.
 fn common_prefix(items: &[&String]) -> String {
     let Some(first) = items.first() else {
@@ -1009,6 +1016,15 @@ impl Screen for RuleEditor {
             }
             lines.push(Line::from(spans));
             if let Some(e) = &r.errors.filter {
+                // A caret under the character the server stopped at.
+                if let Some(at) = error_position(e)
+                    && at < width.saturating_sub(pad + sub_label + 1)
+                {
+                    lines.push(Line::from(Span::styled(
+                        format!("{:w$}^", "", w = pad + sub_label + at),
+                        t.error(),
+                    )));
+                }
                 err(&mut lines, pad + sub_label, e);
             }
         }
@@ -1024,14 +1040,7 @@ impl Screen for RuleEditor {
         frame.render_widget(
             Paragraph::new(Line::from(vec![
                 Span::raw(" "),
-                Span::styled(
-                    button,
-                    if on_save {
-                        t.selected()
-                    } else {
-                        t.key()
-                    },
-                ),
+                Span::styled(button, if on_save { t.selected() } else { t.key() }),
                 Span::styled(
                     format!("  {}", if self.saving { s::SAVING } else { s::SAVE_HINT }),
                     t.muted(),
@@ -1151,6 +1160,19 @@ mod tests {
             Some((2, None))
         );
         assert_eq!(access_path("'name' is required"), None);
+    }
+
+    #[test]
+    fn the_position_of_a_filter_error_is_read() {
+        assert_eq!(
+            error_position("'access[1].filter' is not a valid filter: x (at position 10)"),
+            Some(10)
+        );
+        assert_eq!(
+            error_position("Invalid filter: '==' is not an operator; use '=' (at position 7)."),
+            Some(7)
+        );
+        assert_eq!(error_position("no position here"), None);
     }
 
     #[test]

@@ -31,7 +31,7 @@ pub const RATE: &str = "Rate limit/min";
 pub const SECTION: &str = "";
 pub const FORM_HINT: &str = "Enter creates · Tab next field · Esc cancels";
 pub const NEED_NAME: &str = "the app needs a name";
-pub const BAD_RATE: &str = "a whole number from 1 to 1000000, or empty for no limit";
+pub const BAD_RATE: &str = "a whole number, 1 to 1000000; empty: no limit";
 pub const ROLES_LOADING: &str = "(loading the roles…)";
 
 // The key popup.
@@ -42,8 +42,7 @@ pub fn key_created(app: &str) -> String {
 pub fn key_rotated(app: &str) -> String {
     format!("App '{app}' has a new API key (the old one no longer works):")
 }
-pub const KEY_ONCE: &str =
-    "This key is shown once and will not be shown again: copy it now (the server keeps only a hash).";
+pub const KEY_ONCE: &str = "This key is shown once and will not be shown again: copy it now (the server keeps only a hash).";
 pub const KEY_KEYS: &str = "c copies it (OSC 52) · Enter or Esc closes";
 pub const KEY_HEADER: &str = "X-Api-Key";
 
