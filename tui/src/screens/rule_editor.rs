@@ -651,6 +651,15 @@ pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
                 line.push_str(&word);
                 break;
             }
+            if used > 0 && word.chars().count() > width && used + 2 < width {
+                // A word no line can hold (JSON, a key) fills this one first.
+                let room = width - used - 1;
+                line.push(' ');
+                line.extend(word.chars().take(room));
+                word = word.chars().skip(room).collect();
+                out.push(std::mem::take(&mut line));
+                continue;
+            }
             if used > 0 {
                 out.push(std::mem::take(&mut line));
                 continue;
@@ -1179,5 +1188,9 @@ mod tests {
     fn wrap_breaks_at_spaces_and_cuts_long_words() {
         assert_eq!(wrap("aaa bbb ccc", 10), vec!["aaa bbb", "ccc"]);
         assert_eq!(wrap(&"x".repeat(25), 10).len(), 3);
+        assert_eq!(
+            wrap(&format!("detail: {}", "y".repeat(12)), 10),
+            vec!["detail: yy", "yyyyyyyyyy"]
+        );
     }
 }
