@@ -146,6 +146,10 @@ pub struct Role {
 pub struct RoleBody {
     pub name: String,
     pub description: String,
+    /// PUT replaces the whole role and takes a missing `is_active` as true,
+    /// so an edit sends it to keep an inactive role inactive.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_active: Option<bool>,
     pub access: Vec<AccessRule>,
 }
 
