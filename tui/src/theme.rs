@@ -11,8 +11,13 @@ pub struct Theme {
 
 impl Theme {
     pub fn from_env() -> Self {
+        Theme::with_no_color(std::env::var_os("NO_COLOR"))
+    }
+
+    /// `NO_COLOR` set to anything but the empty string turns colour off.
+    pub fn with_no_color(no_color: Option<std::ffi::OsString>) -> Self {
         Theme {
-            color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            color: no_color.is_none_or(|v| v.is_empty()),
         }
     }
 
@@ -52,5 +57,28 @@ impl Theme {
     }
     pub fn key(&self) -> Style {
         self.tint(Color::Cyan).add_modifier(Modifier::BOLD)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_color_leaves_only_modifiers() {
+        let plain = Theme::with_no_color(Some("1".into()));
+        assert!(!plain.color);
+        for style in [plain.error(), plain.ok(), plain.warn(), plain.focus(), plain.key()] {
+            assert_eq!(style.fg, None);
+            assert_eq!(style.bg, None);
+            assert!(style.add_modifier.contains(Modifier::BOLD), "still stands out: {style:?}");
+        }
+        assert!(Theme::with_no_color(Some("".into())).color, "empty means unset");
+        assert!(Theme::with_no_color(None).color);
+        // Never a background: readable on light and dark terminals alike.
+        let colored = Theme::with_no_color(None);
+        for style in [colored.error(), colored.ok(), colored.warn(), colored.focus(), colored.selected()] {
+            assert_eq!(style.bg, None);
+        }
     }
 }
