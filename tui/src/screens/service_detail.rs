@@ -12,7 +12,9 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::client::{Answer, ClientError, calls, decode};
 use crate::screen::{Cx, Handled, KeyHelp, Screen, ScreenId, Tag, Ui};
-use crate::screens::{guide::Guide, service_form::ServiceForm, table_browser::TableBrowser};
+use crate::screens::guide::Guide;
+use crate::screens::service_form::ServiceForm;
+use crate::screens::table_browser::{TableBrowser, wrap};
 use crate::strings::services as s;
 use crate::theme::Theme;
 use crate::wire::{RefreshAnswer, Resources, Role, Service};
@@ -71,7 +73,7 @@ impl ServiceDetail {
         }
     }
 
-    fn lines(&self, ui: &Ui) -> Vec<Line<'static>> {
+    fn lines(&self, ui: &Ui, width: usize) -> Vec<Line<'static>> {
         let t = ui.theme;
         let svc = match &self.service {
             None => return vec![Line::from(Span::styled(s::LOADING_SERVICE, t.muted()))],
@@ -158,7 +160,14 @@ impl ServiceDetail {
         }
         out.push(Line::from(""));
         out.push(Line::from(Span::styled(s::TRY_TITLE, t.title())));
-        out.push(Line::from(format!("  {}", self.curl(ui.server))));
+        // Wrapped by hand so the continuation stays indented under it.
+        for (i, part) in wrap(&self.curl(ui.server), width.saturating_sub(4))
+            .into_iter()
+            .enumerate()
+        {
+            let indent = if i == 0 { "  " } else { "    " };
+            out.push(Line::from(format!("{indent}{part}")));
+        }
         out
     }
 }
@@ -241,7 +250,7 @@ impl Screen for ServiceDetail {
             ..area
         };
         frame.render_widget(
-            Paragraph::new(self.lines(ui)).wrap(Wrap { trim: false }),
+            Paragraph::new(self.lines(ui, inner.width as usize)).wrap(Wrap { trim: false }),
             inner,
         );
     }

@@ -14,7 +14,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 use serde_json::{Map, Value};
 
 use crate::client::{Answer, ClientError, calls, decode};
@@ -472,7 +472,7 @@ impl Screen for ServiceForm {
     fn draw(&self, frame: &mut Frame, area: Rect, ui: &Ui) {
         let t = ui.theme;
         let [head, status, body] = Layout::vertical([
-            Constraint::Length(2),
+            Constraint::Length(1),
             Constraint::Length(1),
             Constraint::Min(3),
         ])
@@ -481,10 +481,7 @@ impl Screen for ServiceForm {
             Mode::Create => s::FORM_HINT_NEW,
             Mode::Edit { .. } => s::FORM_HINT_EDIT,
         };
-        frame.render_widget(
-            Paragraph::new(Span::styled(hint, t.muted())).wrap(Wrap { trim: true }),
-            head,
-        );
+        frame.render_widget(Paragraph::new(Span::styled(hint, t.muted())), head);
         let line = match &self.tested {
             Some(Tested::Running) => Line::from(Span::styled(s::TESTING, t.muted())),
             Some(Tested::Ok(m)) => Line::from(Span::styled(format!("✓ {m}"), t.ok())),

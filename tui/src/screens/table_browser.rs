@@ -30,8 +30,8 @@ const ROWS: u16 = 1000;
 /// Rows per page: what fits under the columns at 80×24.
 pub const PAGE_SIZE: u32 = 10;
 /// A column is not narrowed below this; past it, the last columns go.
-const MIN_COL: usize = 8;
-const MAX_COL: usize = 30;
+const MIN_COL: usize = 10;
+const MAX_COL: usize = 40;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pane {
@@ -67,7 +67,10 @@ pub struct TableBrowser {
     /// (index 0, the tables pane, is unused).
     pub errors: [Option<String>; 4],
     pub pane: Pane,
+    /// Where the page shown starts.
     pub offset: u32,
+    /// Where the page asked for starts; it becomes `offset` when it comes.
+    asked: u32,
     rows_seq: u16,
 }
 
@@ -86,6 +89,7 @@ impl TableBrowser {
             errors: Default::default(),
             pane: Pane::Tables,
             offset: 0,
+            asked: 0,
             rows_seq: 0,
         }
     }
@@ -116,15 +120,16 @@ impl TableBrowser {
         self.rows = None;
         self.table = Some(table);
         self.offset = 0;
-        self.load_rows(cx);
+        self.load_rows(0, cx);
     }
 
     /// Asks for the page at `offset` with the inputs as typed.
-    fn load_rows(&mut self, cx: &mut Cx) {
+    fn load_rows(&mut self, offset: u32, cx: &mut Cx) {
         let Some(table) = &self.table else { return };
         self.errors = Default::default();
+        self.asked = offset;
         self.rows_seq = self.rows_seq.wrapping_add(1) % (u16::MAX - ROWS);
-        let (limit, offset) = (PAGE_SIZE.to_string(), self.offset.to_string());
+        let (limit, offset) = (PAGE_SIZE.to_string(), offset.to_string());
         let call = calls::rows(
             &self.service,
             table,
@@ -241,8 +246,9 @@ fn fit(s: &str, w: usize) -> String {
     }
 }
 
-/// Column widths that fit `room`: the widest shrink first (down to
-/// [`MIN_COL`]), then the last columns are left out. Returns the widths of
+/// Column widths that fit `room`: none wider than [`MAX_COL`] (or half a
+/// wide screen), the widest shrink first (down to [`MIN_COL`]), then the
+/// last columns are left out. Returns the widths of
 /// the columns shown.
 pub fn fit_columns(header: &[String], rows: &[Vec<String>], room: usize) -> Vec<usize> {
     let mut w: Vec<usize> = header
@@ -255,7 +261,7 @@ pub fn fit_columns(header: &[String], rows: &[Vec<String>], room: usize) -> Vec<
                 .chain([width(h)])
                 .max()
                 .unwrap_or(1)
-                .clamp(1, MAX_COL)
+                .clamp(1, MAX_COL.max(room / 2))
         })
         .collect();
     let total = |w: &[usize]| w.iter().sum::<usize>() + 2 * w.len().saturating_sub(1);
@@ -301,9 +307,10 @@ fn table_lines(
     out
 }
 
-/// Greedy word wrap, for the error lines under an input (their height is
-/// needed before drawing).
-fn wrap(text: &str, w: usize) -> Vec<String> {
+/// Greedy word wrap, for lines that must keep their indent when wrapped
+/// (ratatui's wrap starts again at the left edge); also gives their height
+/// before drawing.
+pub(crate) fn wrap(text: &str, w: usize) -> Vec<String> {
     let w = w.max(8);
     let mut lines = Vec::new();
     let mut line = String::new();
@@ -368,7 +375,11 @@ impl TableBrowser {
 
     fn status(&self, t: &Theme) -> Line<'static> {
         let Some(table) = &self.table else {
-            return Line::from(Span::styled(s::PICK_TABLE, t.muted()));
+            let text = match &self.tables {
+                Some(Ok(names)) if names.is_empty() => s::NO_TABLES_LONG,
+                _ => s::PICK_TABLE,
+            };
+            return Line::from(Span::styled(text, t.muted()));
         };
         let mut spans = vec![Span::styled(table.clone(), t.title())];
         match &self.rows {
@@ -473,7 +484,7 @@ impl Screen for TableBrowser {
             ("Tab S-Tab", s::NEXT_PANE),
             ("PgDn PgUp", s::PAGE),
             ("↑↓", s::MOVE),
-            ("/", s::FILTER),
+            ("/", s::FILTER_TABLES),
         ]
     }
     fn typing(&self) -> bool {
@@ -486,15 +497,13 @@ impl Screen for TableBrowser {
         match key.code {
             KeyCode::PageDown if !self.list.filtering => {
                 if self.has_next() {
-                    self.offset += PAGE_SIZE;
-                    self.load_rows(cx);
+                    self.load_rows(self.offset + PAGE_SIZE, cx);
                 }
                 return Handled::Consumed;
             }
             KeyCode::PageUp if !self.list.filtering => {
                 if self.offset > 0 {
-                    self.offset = self.offset.saturating_sub(PAGE_SIZE);
-                    self.load_rows(cx);
+                    self.load_rows(self.offset.saturating_sub(PAGE_SIZE), cx);
                 }
                 return Handled::Consumed;
             }
@@ -517,8 +526,7 @@ impl Screen for TableBrowser {
             return Handled::Ignored;
         }
         if key.code == KeyCode::Enter {
-            self.offset = 0;
-            self.load_rows(cx);
+            self.load_rows(0, cx);
             return Handled::Consumed;
         }
         let i = self.pane_index();
@@ -562,7 +570,10 @@ impl Screen for TableBrowser {
                 Err(e) => self.schema = Some(Err(e.to_string())),
             },
             Tag(n) if n == ROWS + self.rows_seq => match answer.and_then(page_of) {
-                Ok(page) => self.rows = Some(Ok(page)),
+                Ok(page) => {
+                    self.offset = self.asked;
+                    self.rows = Some(Ok(page));
+                }
                 Err(ClientError::Cancelled) => {}
                 Err(e) => self.rows_refused(e),
             },
@@ -584,6 +595,10 @@ impl Screen for TableBrowser {
         match &self.tables {
             None => frame.render_widget(
                 Paragraph::new(Span::styled(s::LOADING_TABLES, t.muted())),
+                list_area,
+            ),
+            Some(Ok(names)) if names.is_empty() => frame.render_widget(
+                Paragraph::new(Span::styled(s::NO_TABLES, t.muted())),
                 list_area,
             ),
             Some(Err(e)) => frame.render_widget(
