@@ -96,6 +96,11 @@ pub struct ServiceConfig {
     pub pool_size: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub statement_timeout: Option<u64>,
+    /// The settings this console has no field for (`tls_mode`,
+    /// `connect_timeout`, the GraphQL limits…), sent back as they came: a PUT
+    /// replaces the whole config, so dropping them would reset them.
+    #[serde(flatten, default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: serde_json::Map<String, Value>,
 }
 
 /// A service as sent on create (POST), test (`_test`) and edit (PUT).
@@ -107,6 +112,10 @@ pub struct ServiceBody {
     #[serde(rename = "type")]
     pub kind: String,
     pub config: ServiceConfig,
+    /// Sent on an edit with the stored value: a PUT without it would make an
+    /// inactive service active again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_active: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
