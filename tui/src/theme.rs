@@ -68,16 +68,34 @@ mod tests {
     fn no_color_leaves_only_modifiers() {
         let plain = Theme::with_no_color(Some("1".into()));
         assert!(!plain.color);
-        for style in [plain.error(), plain.ok(), plain.warn(), plain.focus(), plain.key()] {
+        for style in [
+            plain.error(),
+            plain.ok(),
+            plain.warn(),
+            plain.focus(),
+            plain.key(),
+        ] {
             assert_eq!(style.fg, None);
             assert_eq!(style.bg, None);
-            assert!(style.add_modifier.contains(Modifier::BOLD), "still stands out: {style:?}");
+            assert!(
+                style.add_modifier.contains(Modifier::BOLD),
+                "still stands out: {style:?}"
+            );
         }
-        assert!(Theme::with_no_color(Some("".into())).color, "empty means unset");
+        assert!(
+            Theme::with_no_color(Some("".into())).color,
+            "empty means unset"
+        );
         assert!(Theme::with_no_color(None).color);
         // Never a background: readable on light and dark terminals alike.
         let colored = Theme::with_no_color(None);
-        for style in [colored.error(), colored.ok(), colored.warn(), colored.focus(), colored.selected()] {
+        for style in [
+            colored.error(),
+            colored.ok(),
+            colored.warn(),
+            colored.focus(),
+            colored.selected(),
+        ] {
             assert_eq!(style.bg, None);
         }
     }
