@@ -14,12 +14,12 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use crate::client::{Answer, ClientError, calls, decode};
 use crate::screen::{Cx, Handled, KeyHelp, Screen, ScreenId, Tag, Ui};
-use crate::screens::rule_editor::wrap;
 use crate::strings::apps as s;
 use crate::theme::Theme;
 use crate::widgets::form::{Field, Form, FormKey};
 use crate::widgets::list::List;
 use crate::widgets::popup::{self, Confirm};
+use crate::widgets::text::wrap;
 use crate::wire::{App, AppBody, AppWithKey, Resources, Role};
 
 const LIST: Tag = Tag(1);

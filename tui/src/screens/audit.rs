@@ -15,10 +15,11 @@ use ratatui::widgets::Paragraph;
 use crate::client::{Answer, ClientError, calls, decode};
 use crate::screen::{Cx, Handled, KeyHelp, Screen, ScreenId, Tag, Ui};
 use crate::screens::admins::when;
-use crate::screens::rule_editor::{error_position, wrap};
+use crate::screens::rule_editor::error_position;
 use crate::strings::audit as s;
 use crate::widgets::input::Input;
 use crate::widgets::list::List;
+use crate::widgets::text::wrap;
 use crate::wire::{AuditEntry, Resources};
 
 const LIST: Tag = Tag(1);

@@ -38,6 +38,7 @@ use crate::screen::{Cx, Handled, KeyHelp, Screen, ScreenId, Tag, Ui};
 use crate::strings::guide as s;
 use crate::theme::Theme;
 use crate::widgets::spinner;
+use crate::widgets::text::wrap;
 use crate::wire::{
     AccessRule, App, AppBody, AppWithKey, Named, QuickstartAnswer, QuickstartBody, Resources,
     TableSchema,
@@ -583,21 +584,7 @@ fn quoted(text: &str) -> String {
 fn wrapped(text: &str, indent: usize, width: usize, style: Style) -> Vec<Line<'static>> {
     const MOST: usize = 3;
     let room = width.saturating_sub(indent + 1).max(10);
-    let mut rows: Vec<String> = Vec::new();
-    let mut row = String::new();
-    for word in text.split_whitespace() {
-        let len = row.chars().count();
-        if len > 0 && len + 1 + word.chars().count() > room {
-            rows.push(std::mem::take(&mut row));
-        }
-        if !row.is_empty() {
-            row.push(' ');
-        }
-        row.push_str(word);
-    }
-    if !row.is_empty() {
-        rows.push(row);
-    }
+    let mut rows = wrap(text, room);
     if rows.len() > MOST {
         let rest = rows.split_off(MOST - 1).join(" ");
         rows.push(fit(&rest, room));

@@ -22,6 +22,7 @@ use crate::screen::{Cx, Handled, KeyHelp, Screen, ScreenId, Tag, Ui};
 use crate::strings::roles as s;
 use crate::theme::Theme;
 use crate::widgets::input::Input;
+use crate::widgets::text::wrap;
 use crate::wire::{AccessRule, Named, Resources, Role, RoleBody, Service};
 
 const SERVICES: Tag = Tag(1);
@@ -634,51 +635,6 @@ fn common_prefix(items: &[&String]) -> String {
     first.chars().take(len).collect()
 }
 
-/// Splits `text` into lines of at most `width` characters, at spaces when it can.
-pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
-    let width = width.max(10);
-    let mut out = Vec::new();
-    let mut line = String::new();
-    for word in text.split(' ') {
-        let mut word = word.to_string();
-        loop {
-            let used = line.chars().count();
-            let need = word.chars().count() + usize::from(used > 0);
-            if used + need <= width {
-                if used > 0 {
-                    line.push(' ');
-                }
-                line.push_str(&word);
-                break;
-            }
-            if used > 0 && word.chars().count() > width && used + 2 < width {
-                // A word no line can hold (JSON, a key) fills this one first.
-                let room = width - used - 1;
-                line.push(' ');
-                line.extend(word.chars().take(room));
-                word = word.chars().skip(room).collect();
-                out.push(std::mem::take(&mut line));
-                continue;
-            }
-            if used > 0 {
-                out.push(std::mem::take(&mut line));
-                continue;
-            }
-            // One word longer than a line: cut it.
-            let head: String = word.chars().take(width).collect();
-            word = word.chars().skip(width).collect();
-            out.push(head);
-            if word.is_empty() {
-                break;
-            }
-        }
-    }
-    if !line.is_empty() || out.is_empty() {
-        out.push(line);
-    }
-    out
-}
-
 impl Screen for RuleEditor {
     fn id(&self) -> ScreenId {
         ScreenId::RuleEditor
@@ -1182,15 +1138,5 @@ mod tests {
             Some(7)
         );
         assert_eq!(error_position("no position here"), None);
-    }
-
-    #[test]
-    fn wrap_breaks_at_spaces_and_cuts_long_words() {
-        assert_eq!(wrap("aaa bbb ccc", 10), vec!["aaa bbb", "ccc"]);
-        assert_eq!(wrap(&"x".repeat(25), 10).len(), 3);
-        assert_eq!(
-            wrap(&format!("detail: {}", "y".repeat(12)), 10),
-            vec!["detail: yy", "yyyyyyyyyy"]
-        );
     }
 }

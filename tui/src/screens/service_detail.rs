@@ -14,9 +14,10 @@ use crate::client::{Answer, ClientError, calls, decode};
 use crate::screen::{Cx, Handled, KeyHelp, Screen, ScreenId, Tag, Ui};
 use crate::screens::guide::Guide;
 use crate::screens::service_form::ServiceForm;
-use crate::screens::table_browser::{TableBrowser, wrap};
+use crate::screens::table_browser::TableBrowser;
 use crate::strings::services as s;
 use crate::theme::Theme;
+use crate::widgets::text::wrap;
 use crate::wire::{RefreshAnswer, Resources, Role, Service};
 
 const SERVICE: Tag = Tag(1);

@@ -19,6 +19,7 @@ use crate::strings::services as s;
 use crate::theme::Theme;
 use crate::widgets::input::Input;
 use crate::widgets::list::List;
+use crate::widgets::text::wrap;
 use crate::wire::{Named, Resources, TableSchema};
 
 const TABLES: Tag = Tag(1);
@@ -305,38 +306,6 @@ fn table_lines(
     let mut out = vec![Line::from(Span::styled(join(header), t.title()))];
     out.extend(rows.iter().map(|r| Line::from(join(r))));
     out
-}
-
-/// Greedy word wrap, for lines that must keep their indent when wrapped
-/// (ratatui's wrap starts again at the left edge); also gives their height
-/// before drawing.
-pub(crate) fn wrap(text: &str, w: usize) -> Vec<String> {
-    let w = w.max(8);
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        let need = if line.is_empty() {
-            width(word)
-        } else {
-            width(&line) + 1 + width(word)
-        };
-        if need > w && !line.is_empty() {
-            lines.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-        while width(&line) > w {
-            let head: String = line.chars().take(w).collect();
-            line = line.chars().skip(w).collect();
-            lines.push(head);
-        }
-    }
-    if !line.is_empty() {
-        lines.push(line);
-    }
-    lines
 }
 
 impl TableBrowser {

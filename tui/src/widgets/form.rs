@@ -9,6 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::input::Input;
+use super::text::wrap;
 use crate::theme::Theme;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -198,8 +199,8 @@ impl Form {
     }
 
     /// Puts a server's message on the field it is about, found by the wire
-    /// name in quotes (`'config.database'`), then a bare wire name, then an
-    /// alias or the label; a message naming none goes above the form. The
+    /// name in quotes (`'config.database'`), then an alias (the words the
+    /// server uses for it), then a bare wire name, then the label; a message naming none goes above the form. The
     /// focus moves to that field so the admin can fix it at once.
     pub fn place_error(&mut self, message: &str) {
         let lower = message.to_lowercase();
@@ -213,21 +214,25 @@ impl Form {
                 .split(|c: char| !(c.is_alphanumeric() || c == '_'))
                 .any(|w| w == k)
         };
+        let visible = |f: &&Field| !f.hidden;
         let found = self
             .fields
             .iter()
-            .position(|f| !f.hidden && quoted(f.key))
+            .position(|f| visible(&f) && quoted(f.key))
             .or_else(|| {
                 self.fields
                     .iter()
-                    .position(|f| !f.hidden && f.key.contains('_') && word(f.key))
+                    .position(|f| visible(&f) && f.aliases.iter().any(|a| lower.contains(a)))
             })
             .or_else(|| {
-                self.fields.iter().position(|f| {
-                    !f.hidden
-                        && (f.aliases.iter().any(|a| lower.contains(a))
-                            || lower.contains(&f.label.to_lowercase()))
-                })
+                self.fields
+                    .iter()
+                    .position(|f| visible(&f) && f.key.contains('_') && word(f.key))
+            })
+            .or_else(|| {
+                self.fields
+                    .iter()
+                    .position(|f| visible(&f) && lower.contains(&f.label.to_lowercase()))
             });
         match found {
             Some(i) => {
@@ -370,10 +375,16 @@ impl Form {
             }
             lines.push(Line::from(spans));
             if let Some(e) = &f.error {
-                lines.push(Line::from(Span::styled(
-                    format!("{:label_w$} ! {e}", ""),
-                    theme.error(),
-                )));
+                // Wrapped under the value, so a long sentence stays beside its field.
+                let indent = label_w + 1;
+                let room = (area.width as usize).saturating_sub(indent + 2).max(10);
+                for (j, part) in wrap(e, room).into_iter().enumerate() {
+                    let mark = if j == 0 { "! " } else { "  " };
+                    lines.push(Line::from(Span::styled(
+                        format!("{:indent$}{mark}{part}", ""),
+                        theme.error(),
+                    )));
+                }
             }
         }
         let height = area.height as usize;
@@ -416,6 +427,17 @@ mod tests {
         f.clear_errors();
         f.place_error("the server is having a bad day");
         assert_eq!(f.error.as_deref(), Some("the server is having a bad day"));
+    }
+
+    #[test]
+    fn an_alias_wins_over_a_label_the_sentence_also_contains() {
+        let mut f = Form::new(vec![
+            Field::text("name", "Name", "Basic"),
+            Field::text("host", "Host", "Basic").aliases(&["host name"]),
+        ]);
+        f.place_error("check the host name: it does not resolve");
+        assert!(f.field("host").is_some_and(|x| x.error.is_some()));
+        assert!(f.field("name").is_some_and(|x| x.error.is_none()));
     }
 
     #[test]

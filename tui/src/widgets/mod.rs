@@ -6,6 +6,7 @@ pub mod form;
 pub mod input;
 pub mod list;
 pub mod popup;
+pub mod text;
 
 /// The spinner's frames (ASCII: every terminal font has them).
 const SPINNER: [&str; 4] = ["|", "/", "-", "\\"];
