@@ -94,6 +94,13 @@ impl Term {
         self.keys += 1;
     }
 
+    /// Types `text`, one key per character, as a person would.
+    fn type_text(&mut self, text: &str) {
+        for c in text.chars() {
+            self.press(&c.to_string());
+        }
+    }
+
     /// Waits until the screen shows what `ready` looks for.
     fn wait_for(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
         let until = Instant::now() + WAIT;
@@ -212,41 +219,6 @@ fn http(
     })
 }
 
-/// The service the guided flow runs on, made through the admin API.
-///
-/// LEAD: to finish once `screens/service_form.rs` has landed — make the
-/// service through the Services form instead (from Home: `n`, type the name
-/// `chinook`, choose type sqlite, type `database` = the copy's path, Enter),
-/// wait for the screen the form leads to, go back to Home (or start the guided
-/// flow from where the form leaves the admin), and delete this function.
-fn create_service_via_api(rt: &tokio::runtime::Runtime, url: &str, db: &Path) {
-    let (status, login) = http(
-        rt,
-        reqwest::Method::POST,
-        &format!("{url}/api/v2/system/admin/session"),
-        &[],
-        Some(json!({"email": EMAIL, "password": PASSWORD})),
-    );
-    assert_eq!(status, 200, "login: {login}");
-    let token = login["session_token"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    let bearer = format!("Bearer {token}");
-    let (status, made) = http(
-        rt,
-        reqwest::Method::POST,
-        &format!("{url}/api/v2/system/service"),
-        &[("Authorization", bearer.as_str())],
-        Some(json!({
-            "name": "chinook",
-            "type": "sqlite",
-            "config": {"database": db.to_string_lossy()}
-        })),
-    );
-    assert_eq!(status, 201, "the service is made: {made}");
-}
-
 /// The key as the screen shows it: alone on its line.
 fn key_on(screen: &str) -> Option<String> {
     screen
@@ -276,10 +248,6 @@ fn log_in_run_the_guided_flow_and_call_the_api_with_the_key() {
 
     let mut procs = Procs::default();
     let url = start_server(&mut procs, &data);
-    // LEAD: the service is made through the admin API until the Services form
-    // lands; then make it through the form after the login below (see
-    // `create_service_via_api`) and count its keys in `keys_to_key`.
-    create_service_via_api(&rt, &url, &db);
 
     // The console, in an 80×24 pseudo-terminal.
     let pty = native_pty_system()
@@ -337,16 +305,25 @@ fn log_in_run_the_guided_flow_and_call_the_api_with_the_key() {
     // Login, prefilled from the environment: one Enter.
     term.wait_for("the login", |s| s.contains("Log in") && s.contains(&url));
     term.press("\r");
-    let home = term.wait_for("Home with service chinook", |s| {
-        s.contains("Server reachable") && s.contains("chinook") && s.contains("needs:")
+    let home = term.wait_for("Home, with no service yet", |s| {
+        s.contains("Server reachable") && s.contains("No service yet")
     });
-    assert!(home.contains("sqlite"), "{home}");
 
-    // The guided flow from Home: g on the service, Enter makes role and key.
-    term.press("g");
+    // A SQLite service through the form: n, the name, Tab to the file (sqlite
+    // is the type already chosen), the path, Enter. The guided flow follows.
+    term.press("n");
+    term.wait_for("the service form", |s| s.contains("New service"));
+    term.type_text("chinook");
+    for _ in 0..4 {
+        term.press("\t");
+    }
+    term.type_text(&db.to_string_lossy());
+    let form = term.wait_for("the path typed", |s| s.contains("chinook.sqlite"));
+    term.press("\r");
     term.wait_for("the guided flow", |s| {
         s.contains("1 Role") && s.contains("[1 read]")
     });
+    // Enter on step 1 makes the role and the key.
     term.press("\r");
     let screen = term.wait_for("the key", |s| {
         s.contains("shown once") && key_on(s).is_some()
@@ -376,7 +353,12 @@ fn log_in_run_the_guided_flow_and_call_the_api_with_the_key() {
     assert!(tried.contains("For Those About To Rock"), "{tried}");
     assert!(tried.contains("export API_KEY="), "{tried}");
     // What each step showed, for whoever runs this with --nocapture.
-    for (step, screen) in [("home", &home), ("key", &screen), ("try it", &tried)] {
+    for (step, screen) in [
+        ("home", &home),
+        ("form", &form),
+        ("key", &screen),
+        ("try it", &tried),
+    ] {
         eprintln!("--- {step}\n{screen}");
     }
 
@@ -445,8 +427,9 @@ fn log_in_run_the_guided_flow_and_call_the_api_with_the_key() {
     term.press("q");
     term.press("q");
     eprintln!(
-        "e2e: {keys_to_key} keys from start to a working key (Enter, g, Enter) in {:.1} s; \
-         the whole test took {:.1} s",
+        "e2e: {keys_to_key} keys from start to a working key ({} of them typing the \
+         name and the path) in {:.1} s; the whole test took {:.1} s",
+        "chinook".len() + db.to_string_lossy().chars().count(),
         time_to_key.as_secs_f64(),
         started.elapsed().as_secs_f64()
     );
