@@ -6,9 +6,7 @@ use std::any::Any;
 
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::Span;
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::layout::Rect;
 
 use crate::client::{Answer, ClientError, calls, decode};
 use crate::screen::{Cx, Handled, KeyHelp, Screen, ScreenId, Tag, Ui};
@@ -197,27 +195,15 @@ impl Screen for Admins {
     fn draw(&self, frame: &mut Frame, area: Rect, ui: &Ui) {
         let t = ui.theme;
         let message = match (&self.error, &self.admins) {
-            (Some(e), _) | (None, Some(Err(e))) => Some(e.clone()),
+            (Some(e), _) | (None, Some(Err(e))) => Some(e.as_str()),
             _ => None,
         };
-        let [head, list] = Layout::vertical([
-            Constraint::Length(u16::from(message.is_some()) * 3),
-            Constraint::Min(1),
-        ])
-        .areas(area);
-        if let Some(m) = message {
-            frame.render_widget(
-                Paragraph::new(Span::styled(format!("! {m}"), t.error()))
-                    .wrap(Wrap { trim: false }),
-                head,
-            );
-        }
         let empty = match &self.admins {
             Some(Ok(_)) => s::EMPTY,
             None => s::LOADING,
             _ => "",
         };
-        self.list.draw(frame, list, t, empty);
+        self.list.draw_with_message(frame, area, t, message, empty);
         match &self.popup {
             Popup::None => {}
             Popup::Form(f) => draw_form(frame, area, s::FORM_TITLE, f, s::FORM_HINT, ui),

@@ -10,7 +10,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use crate::client::{Answer, ClientError, calls, decode};
 use crate::screen::{Cx, Handled, KeyHelp, Screen, ScreenId, Tag, Ui};
@@ -408,27 +408,15 @@ impl Screen for Apps {
     fn draw(&self, frame: &mut Frame, area: Rect, ui: &Ui) {
         let t = ui.theme;
         let message = match (&self.error, &self.apps) {
-            (Some(e), _) | (None, Some(Err(e))) => Some(e.clone()),
+            (Some(e), _) | (None, Some(Err(e))) => Some(e.as_str()),
             _ => None,
         };
-        let [head, list] = Layout::vertical([
-            Constraint::Length(u16::from(message.is_some()) * 2),
-            Constraint::Min(1),
-        ])
-        .areas(area);
-        if let Some(m) = message {
-            frame.render_widget(
-                Paragraph::new(Span::styled(format!("! {m}"), t.error()))
-                    .wrap(Wrap { trim: false }),
-                head,
-            );
-        }
         let empty = match &self.apps {
             Some(Ok(_)) => s::EMPTY,
             None => s::LOADING,
             _ => "",
         };
-        self.list.draw(frame, list, t, empty);
+        self.list.draw_with_message(frame, area, t, message, empty);
         match &self.popup {
             Popup::None => {}
             Popup::Form(f) => draw_form(frame, area, s::FORM_TITLE, &f.form, s::FORM_HINT, ui),

@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
 use super::input::Input;
+use super::text::wrap;
 use crate::strings::common as s;
 use crate::theme::Theme;
 
@@ -97,6 +98,30 @@ impl List {
             self.selected = (self.selected as i64 + by).clamp(0, n - 1) as usize;
         }
         true
+    }
+
+    /// Draws the list below `message` (a refusal, wrapped to its height), the
+    /// way every list screen shows what went wrong without hiding the rows.
+    pub fn draw_with_message(
+        &self,
+        frame: &mut Frame,
+        area: Rect,
+        theme: &Theme,
+        message: Option<&str>,
+        empty: &str,
+    ) {
+        let lines: Vec<String> = message
+            .map(|m| wrap(&format!("! {m}"), area.width as usize))
+            .unwrap_or_default();
+        let [head, list] =
+            Layout::vertical([Constraint::Length(lines.len() as u16), Constraint::Min(1)])
+                .areas(area);
+        let lines: Vec<Line> = lines
+            .into_iter()
+            .map(|l| Line::from(Span::styled(l, theme.error())))
+            .collect();
+        frame.render_widget(Paragraph::new(lines), head);
+        self.draw(frame, list, theme, empty);
     }
 
     pub fn draw(&self, frame: &mut Frame, area: Rect, theme: &Theme, empty: &str) {
