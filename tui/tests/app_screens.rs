@@ -2,6 +2,7 @@
 //! `:` prompt and the lost-connection banner, at 80×24 and 120×40.
 
 use apiforge_tui::app::{App, Start};
+use apiforge_tui::screen::ScreenId;
 use apiforge_tui::testing::{self, answer, lost, press, refusal, render, type_str};
 use apiforge_tui::theme::Theme;
 use crossterm::event::KeyCode;
@@ -127,4 +128,95 @@ fn session_expired() {
         refusal(401, "the session has expired"),
     );
     both("session_expired", &app);
+}
+
+/// Canned answers for every call the screens make, shaped as the server's.
+fn canned(call: &apiforge_tui::client::Call) -> apiforge_tui::client::Answer {
+    let p = call.path.as_str();
+    Ok(if p.ends_with("/system/service") {
+        json!({"resource": [{"id": 1, "name": "chinook", "label": "Chinook", "type": "sqlite",
+            "config": {"database": "/data/chinook.sqlite"}}]})
+    } else if p.ends_with("/next_steps") {
+        json!({"service": "chinook", "ready": false, "steps": [{"step": "role", "done": false, "detail": ""}]})
+    } else if p.ends_with("/system/service/chinook") {
+        json!({"id": 1, "name": "chinook", "label": "Chinook", "type": "sqlite",
+            "config": {"database": "/data/chinook.sqlite"}})
+    } else if p.ends_with("/system/role") {
+        json!({"resource": [{"id": 1, "name": "reader", "access": [
+            {"service": "chinook", "component": "_table/*", "verbs": ["GET"], "filter": "AlbumId > 3"}]}]})
+    } else if p.ends_with("/system/app") {
+        json!({"resource": [{"id": 1, "name": "front", "role": "reader", "api_key_prefix": "afk_abc"}]})
+    } else if p.ends_with("/system/admin") {
+        json!({"resource": [{"id": 1, "email": "admin@example.com", "created_at": "2026-12-06T00:00:00Z"}]})
+    } else if p.ends_with("/system/audit") {
+        json!({"resource": [{"id": 1, "at": "2026-12-06T00:00:00Z", "actor": "admin@example.com",
+            "action": "create", "object_type": "role", "object": "reader", "detail": {"fields": ["name"]}}]})
+    } else if p.ends_with("/_table") {
+        json!({"resource": [{"name": "Album"}, {"name": "Artist"}]})
+    } else if p.contains("/_schema/") {
+        json!({"name": "Album", "fields": [{"name": "AlbumId", "type": "integer", "db_type": "INTEGER",
+            "is_primary_key": true}, {"name": "Title", "type": "string", "db_type": "NVARCHAR(160)"}]})
+    } else if p.contains("/_table/") {
+        json!({"resource": [{"AlbumId": 1, "Title": "For Those About To Rock We Salute You"}], "meta": {"count": 1}})
+    } else {
+        json!({})
+    })
+}
+
+/// Every screen, with data and with a popup open, drawn on terminals from
+/// 1×1 up: nothing panics however small the window gets.
+#[test]
+fn tiny_terminals_never_panic() {
+    let sizes = [(1, 1), (2, 2), (8, 3), (20, 5), (40, 10), (79, 23)];
+    let mut app = testing::signed_in();
+    let look = |app: &mut App| {
+        testing::answer_all(app, canned);
+        for (w, h) in sizes {
+            render(app, w, h);
+        }
+    };
+    // (keys to press after `:name` Enter) for each screen and its popups.
+    let tours: [(&str, &[KeyCode], ScreenId); 10] = [
+        ("home", &[KeyCode::Char('?')], ScreenId::Home),
+        ("services", &[KeyCode::Char('n')], ScreenId::ServiceForm),
+        ("services", &[KeyCode::Enter], ScreenId::ServiceDetail),
+        (
+            "services",
+            &[KeyCode::Char('t'), KeyCode::Enter],
+            ScreenId::TableBrowser,
+        ),
+        ("services", &[KeyCode::Char('d')], ScreenId::Services),
+        ("roles", &[KeyCode::Char('n')], ScreenId::RuleEditor),
+        ("roles", &[KeyCode::Enter], ScreenId::RuleEditor),
+        ("apps", &[KeyCode::Char('n')], ScreenId::Apps),
+        ("admins", &[KeyCode::Char('n')], ScreenId::Admins),
+        ("audit", &[KeyCode::Char('/')], ScreenId::Audit),
+    ];
+    for (screen, keys, reached) in tours {
+        press(&mut app, KeyCode::Char(':'));
+        type_str(&mut app, screen);
+        press(&mut app, KeyCode::Enter);
+        look(&mut app);
+        for k in keys {
+            press(&mut app, *k);
+            look(&mut app);
+        }
+        assert_eq!(
+            app.screen().map(|s| s.id()),
+            Some(reached),
+            "{screen} {keys:?}"
+        );
+        // Leave popups and forms before the next tour.
+        for _ in 0..3 {
+            press(&mut app, KeyCode::Esc);
+        }
+    }
+    // The guided flow, step by step.
+    press(&mut app, KeyCode::Char(':'));
+    type_str(&mut app, "home");
+    press(&mut app, KeyCode::Enter);
+    look(&mut app);
+    press(&mut app, KeyCode::Char('g'));
+    look(&mut app);
+    assert_eq!(app.screen().map(|s| s.id()), Some(ScreenId::Guide));
 }
