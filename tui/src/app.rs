@@ -30,6 +30,12 @@ impl Session {
     pub fn signed_in(&self) -> bool {
         self.token.is_some()
     }
+
+    /// For the runtime only: it ends the session on the server when the
+    /// console quits.
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
 }
 
 /// A call in flight: whose it is, so its answer reaches that screen.

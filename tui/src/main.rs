@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use apiforge_tui::action::{Action, Effect};
 use apiforge_tui::app::{App, Start, TICKS_PER_SECOND};
-use apiforge_tui::client::Client;
+use apiforge_tui::client::{Client, calls};
 use apiforge_tui::osc52;
 use apiforge_tui::theme::Theme;
 use clap::Parser;
@@ -32,6 +32,9 @@ struct Args {
     email: String,
 }
 
+/// How long quitting waits for the server to end the session.
+const LOGOUT_WAIT: Duration = Duration::from_secs(2);
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let args = Args::parse();
@@ -44,7 +47,7 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let app = App::new(
+    let mut app = App::new(
         Theme::from_env(),
         Start {
             url: args.url,
@@ -56,9 +59,19 @@ async fn main() -> ExitCode {
     // restores the terminal before the message prints.
     let mut terminal = ratatui::init();
     let _ = execute!(std::io::stdout(), EnableBracketedPaste);
-    let result = run(&mut terminal, app, client).await;
+    let result = run(&mut terminal, &mut app, &client).await;
     let _ = execute!(std::io::stdout(), DisableBracketedPaste);
     ratatui::restore();
+    // The token dies with the process anyway; ending the session on the
+    // server too means a copy of it (a core dump, a swap page) is worth
+    // nothing. A server that does not answer quickly is not waited for.
+    if let Some(token) = app.session.token() {
+        let _ = tokio::time::timeout(
+            LOGOUT_WAIT,
+            client.run(&app.session.url, Some(token), calls::logout()),
+        )
+        .await;
+    }
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -70,8 +83,8 @@ async fn main() -> ExitCode {
 
 async fn run(
     terminal: &mut ratatui::DefaultTerminal,
-    mut app: App,
-    client: Client,
+    app: &mut App,
+    client: &Client,
 ) -> std::io::Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
     // Terminal input blocks, so it has a thread of its own.

@@ -424,8 +424,48 @@ fn log_in_run_the_guided_flow_and_call_the_api_with_the_key() {
     assert_eq!(list(&new_key), 200, "the new key works");
     assert_eq!(list(&key), 401, "the rotated key no longer does");
 
+    // q twice: back to Home, then quit. Quitting ends the session on the
+    // server: the audit log's newest entry by the admin is the logout.
     term.press("q");
+    term.wait_for("Home before quitting", |s| s.contains("Server reachable"));
     term.press("q");
+    let until = Instant::now() + WAIT;
+    let exited = loop {
+        match procs.tui.as_mut().map(|c| c.try_wait()) {
+            Some(Ok(Some(status))) => break Some(status),
+            _ if Instant::now() > until => break None,
+            _ => std::thread::sleep(Duration::from_millis(50)),
+        }
+    };
+    let exited =
+        exited.unwrap_or_else(|| panic!("q on Home quits; the screen:\n{}", term.screen()));
+    assert!(exited.success(), "the console exits cleanly: {exited:?}");
+    let (status, login) = http(
+        &rt,
+        reqwest::Method::POST,
+        &format!("{url}/api/v2/system/admin/session"),
+        &[],
+        Some(json!({"email": EMAIL, "password": PASSWORD})),
+    );
+    assert_eq!(status, 200, "{login}");
+    let bearer = format!(
+        "Bearer {}",
+        login["session_token"].as_str().unwrap_or_default()
+    );
+    let (status, audit) = http(
+        &rt,
+        reqwest::Method::GET,
+        &format!("{url}/api/v2/system/audit?limit=5"),
+        &[("Authorization", bearer.as_str())],
+        None,
+    );
+    assert_eq!(status, 200, "{audit}");
+    let actions: Vec<&str> = audit["resource"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|e| e["action"].as_str()).collect())
+        .unwrap_or_default();
+    // Newest first: this login, then the console's logout.
+    assert_eq!(actions.get(..2), Some(&["login", "logout"][..]), "{audit}");
     eprintln!(
         "e2e: {keys_to_key} keys from start to a working key ({} of them typing the \
          name and the path) in {:.1} s; the whole test took {:.1} s",
