@@ -91,7 +91,6 @@ pub struct App {
     pub notice: Option<String>,
     frame: u64,
     resume: Option<Resume>,
-    pub quit: bool,
 }
 
 /// Where the login starts: the fields it is prefilled with.
@@ -120,7 +119,6 @@ impl App {
             notice: None,
             frame: 0,
             resume: None,
-            quit: false,
         };
         let login = screens::login::Login::new(&start.url, &start.email, &start.password);
         app.push(Box::new(login), &mut Vec::new());
@@ -137,12 +135,6 @@ impl App {
         self.stack
             .last()
             .and_then(|e| e.screen.as_any().downcast_ref::<T>())
-    }
-
-    pub fn top_mut<T: Screen>(&mut self) -> Option<&mut T> {
-        self.stack
-            .last_mut()
-            .and_then(|e| e.screen.as_any_mut().downcast_mut::<T>())
     }
 
     pub fn screen_ids(&self) -> Vec<ScreenId> {
@@ -239,7 +231,6 @@ impl App {
     fn key(&mut self, key: KeyEvent, fx: &mut Vec<Effect>) {
         self.notice = None;
         if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
-            self.quit = true;
             fx.push(Effect::Quit);
             return;
         }
@@ -298,7 +289,6 @@ impl App {
                 if self.stack.len() > 1 {
                     self.apply(vec![Nav::Pop], fx);
                 } else {
-                    self.quit = true;
                     fx.push(Effect::Quit);
                 }
             }

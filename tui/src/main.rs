@@ -148,9 +148,6 @@ async fn run(
                 Effect::Quit => return Ok(()),
             }
         }
-        if app.quit {
-            return Ok(());
-        }
         terminal.draw(|f| app.draw(f))?;
     }
     Ok(())

@@ -108,8 +108,8 @@ fn a_wrong_password_is_shown_on_the_password_field() {
 #[test]
 fn typing_q_in_a_field_types_it_and_f1_opens_the_help() {
     let mut app = fresh("http://h:1", "", "");
-    type_str(&mut app, "q?:");
-    assert!(!app.quit);
+    let fx = type_str(&mut app, "q?:");
+    assert!(!fx.contains(&Effect::Quit), "{fx:?}");
     assert_eq!(
         app.top::<Login>()
             .map(|l| l.form.text("email").to_string())

@@ -307,9 +307,9 @@ fn tab_goes_through_the_shown_fields_in_order() {
 #[test]
 fn typing_q_in_a_field_types_it() {
     let mut app = new_form();
-    type_str(&mut app, "q?:");
+    let fx = type_str(&mut app, "q?:");
     assert_eq!(form(&app).form.text("name"), "q?:");
-    assert!(!app.quit);
+    assert!(!fx.contains(&Effect::Quit), "{fx:?}");
     assert_eq!(
         app.screen_ids(),
         vec![ScreenId::Home, ScreenId::ServiceForm]

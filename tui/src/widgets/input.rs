@@ -46,12 +46,14 @@ impl Input {
             .map_or(self.value.len(), |(i, _)| i)
     }
 
+    /// Inserts pasted text at the cursor in one piece (a long paste costs one
+    /// copy, not one scan per character); control characters such as line
+    /// breaks are dropped, since the input is one line.
     pub fn insert_str(&mut self, text: &str) {
-        for c in text.chars().filter(|c| !c.is_control()) {
-            let at = self.byte_at(self.cursor);
-            self.value.insert(at, c);
-            self.cursor += 1;
-        }
+        let clean: String = text.chars().filter(|c| !c.is_control()).collect();
+        let at = self.byte_at(self.cursor);
+        self.value.insert_str(at, &clean);
+        self.cursor += clean.chars().count();
     }
 
     /// Applies an editing key; false if the key is not one an input uses.
@@ -139,6 +141,16 @@ mod tests {
         assert!(i.key(k(KeyCode::Backspace)));
         assert_eq!(i.value(), "nx");
         assert!(!i.key(k(KeyCode::Enter)));
+    }
+
+    #[test]
+    fn a_paste_lands_at_the_cursor_without_its_line_breaks() {
+        let mut i = Input::new("ac");
+        i.key(k(KeyCode::Left));
+        i.insert_str("b\nß");
+        assert_eq!(i.value(), "abßc");
+        assert!(i.key(k(KeyCode::Char('!'))));
+        assert_eq!(i.value(), "abß!c");
     }
 
     #[test]
