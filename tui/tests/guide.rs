@@ -159,7 +159,7 @@ fn the_default_preset_is_read_on_everything() {
 fn the_key_shows_whole_on_its_own_line_and_c_copies_it() {
     let mut app = with_key();
     let g = guide(&app);
-    assert_eq!(g.step, Step::Try);
+    assert_eq!(g.step(), Step::Try);
     assert_eq!(g.key_text(), Some(KEY));
     let screen = render(&app, 80, 24);
     assert!(
@@ -288,7 +288,7 @@ fn a_refused_quickstart_is_shown_on_step_one() {
         ),
     );
     let g = guide(&app);
-    assert_eq!(g.step, Step::Role);
+    assert_eq!(g.step(), Step::Role);
     assert!(g.issued.is_none());
     assert!(
         g.role_error
@@ -359,7 +359,7 @@ fn run_again_it_offers_a_new_key_for_the_app_made_before() {
     );
     let g = guide(&app);
     assert_eq!(g.key_text(), Some(KEY));
-    assert_eq!(g.step, Step::Try);
+    assert_eq!(g.step(), Step::Try);
     assert!(render(&app, 80, 24).contains("chinook_auto_role, made before"));
 }
 
@@ -526,7 +526,7 @@ fn esc_cancels_a_running_step_and_enter_starts_it_again() {
         g.rest.as_ref().map(|o| o.status.as_str()),
         Some("cancelled")
     );
-    assert_eq!(g.step, Step::Try);
+    assert_eq!(g.step(), Step::Try);
     // Nothing runs: Esc now goes back.
     press(&mut app, KeyCode::Esc);
     assert_eq!(app.screen_ids(), vec![ScreenId::Home]);

@@ -147,7 +147,6 @@ pub struct Guide {
     pub parts: Parts,
     /// True while ←/→ change the parts rather than the access level.
     pub on_parts: bool,
-    pub step: Step,
     pub running: Option<Running>,
     /// A refusal of steps 1-2, shown on step 1 (what the quickstart is about).
     pub role_error: Option<String>,
@@ -184,7 +183,6 @@ impl Guide {
             level: Level::Read,
             parts: Parts::All,
             on_parts: false,
-            step: Step::Role,
             running: None,
             role_error: None,
             again: None,
@@ -312,10 +310,18 @@ impl Guide {
         })
     }
 
+    /// The step Enter acts on: trying the key once there is one.
+    pub fn step(&self) -> Step {
+        if self.issued.is_some() {
+            Step::Try
+        } else {
+            Step::Role
+        }
+    }
+
     fn issued_from(&mut self, issued: Issued) {
         self.issued = Some(issued);
         self.again = None;
-        self.step = Step::Try;
     }
 
     fn loaded_quickstart(&mut self, answer: Answer, cx: &mut Cx) {
@@ -617,7 +623,7 @@ impl Screen for Guide {
         format!("{} · {}", s::TITLE, self.service)
     }
     fn keys(&self) -> Vec<KeyHelp> {
-        match self.step {
+        match self.step() {
             Step::Role if self.again.is_some() => vec![("Enter", s::KEY_AGAIN_HELP)],
             Step::Role => vec![
                 ("Enter", s::KEY_MAKE_HELP),
@@ -639,7 +645,7 @@ impl Screen for Guide {
                 _ => Handled::Ignored,
             };
         }
-        match (self.step, key.code) {
+        match (self.step(), key.code) {
             (Step::Role, KeyCode::Enter) => self.make(cx),
             (Step::Role, KeyCode::Left | KeyCode::Char('h')) if self.again.is_none() => {
                 self.shift(-1)
@@ -726,7 +732,7 @@ impl Guide {
 
         // Step 1: the role.
         let done1 = self.issued.is_some();
-        let mut head = self.head(1, s::STEP_ROLE, done1, self.step == Step::Role, t);
+        let mut head = self.head(1, s::STEP_ROLE, done1, self.step() == Step::Role, t);
         match (&self.issued, self.running) {
             (Some(i), _) => head.push(Span::raw(fit(&format!("{}: {}", i.role, i.rules), text_w))),
             (None, Some(Running::Quickstart)) => head.push(spin(s::MAKING)),
@@ -804,7 +810,7 @@ impl Guide {
 
         // Step 3: try it.
         let tried = self.rest.is_some() || self.graphql.is_some();
-        let mut head = self.head(3, s::STEP_TRY, tried, self.step == Step::Try, t);
+        let mut head = self.head(3, s::STEP_TRY, tried, self.step() == Step::Try, t);
         head.push(match self.running {
             Some(Running::Tables | Running::Schema) => spin(s::FINDING),
             Some(Running::Calls) => spin(s::CALLING),
